@@ -1,0 +1,39 @@
+"""BookBoss: calibre's content server as a KOReader Progress Sync server.
+
+This module only describes the plugin; the work lives in calibre_plugins.bookboss.plugin,
+imported lazily so that no calibre process pays for it and calibre-server never
+imports Qt.
+"""
+
+try:  # calibre >= 9.12: the official way for a plugin to add content server routes
+    from calibre.customize import ContentServerPlugin as _Base
+    HAS_CONTENT_SERVER_PLUGIN = True
+except ImportError:
+    from calibre.customize import Plugin as _Base
+    HAS_CONTENT_SERVER_PLUGIN = False
+
+
+class BookBoss(_Base):
+    name = 'BookBoss'
+    version = (0, 1, 0)
+    author = 'BookBoss developers'
+    description = ('Makes calibre\'s content server a KOReader Progress Sync server at /koreader: '
+                   'log in with your calibre username and password, push and pull reading positions.')
+    supported_platforms = ['windows', 'osx', 'linux']
+    minimum_calibre_version = (6, 13, 0)  # the lowest calibre line the test suite runs on
+    can_be_disabled = True
+
+    def initialize(self):
+        # Runs in every calibre process, even when disabled: only install a cheap hook.
+        # Never import calibre.srv.handler here (circular import under calibre-server).
+        if not HAS_CONTENT_SERVER_PLUGIN:
+            from calibre_plugins.bookboss.plugin.registration import install_finalize_hook
+            install_finalize_hook()
+
+    def content_server_endpoints(self):
+        from calibre_plugins.bookboss.plugin.registration import endpoints_for_content_server_plugin
+        return endpoints_for_content_server_plugin()
+
+    def cli_main(self, argv):
+        from calibre_plugins.bookboss.plugin.cli import main
+        return main(argv[1:])

@@ -1,0 +1,99 @@
+"""Who is asking: kosync credentials checked against the host's accounts.
+
+KOReader sends x-auth-user and x-auth-key = md5(password); other kosync clients send
+the raw password in x-auth-key or use HTTP Basic. The accounts object answers
+password(name) -> str | None and has_users() -> bool; BookBoss never stores a password.
+"""
+
+import base64
+import hashlib
+import hmac
+
+from .protocol import unauthorized
+
+NO_USERS_MESSAGE = (
+    'This calibre server has no users yet. The calibre administrator creates one in '
+    'calibre Preferences > Sharing over the net > Users, or with: calibre-server --manage-users')
+
+
+def environ_text(environ, key):
+    """A header value from a WSGI environ as real text (PEP 3333 carries bytes as latin-1)."""
+    value = environ.get(key)
+    if value is None:
+        return None
+    try:
+        return value.encode('latin-1').decode('utf-8')
+    except UnicodeError:
+        return None
+
+
+def credentials(environ):
+    """(username, key) from x-auth-* headers or HTTP Basic, or (None, None)."""
+    user, key = environ_text(environ, 'HTTP_X_AUTH_USER'), environ_text(environ, 'HTTP_X_AUTH_KEY')
+    if user is not None or key is not None:
+        return (user or '').strip() or None, key
+    header = environ_text(environ, 'HTTP_AUTHORIZATION') or ''
+    scheme, _, token = header.partition(' ')
+    if scheme.lower() == 'basic' and token.strip():
+        try:
+            decoded = base64.b64decode(token.strip(), validate=True).decode('utf-8')
+        except (ValueError, UnicodeError):
+            return None, None
+        user, sep, key = decoded.partition(':')
+        if sep:
+            return user or None, key
+    return None, None
+
+
+def client_address(environ, trusted_proxies=()):
+    addr = environ.get('REMOTE_ADDR') or ''
+    if addr in trusted_proxies:
+        forwarded = [a.strip() for a in (environ.get('HTTP_X_FORWARDED_FOR') or '').split(',')]
+        forwarded = [a for a in forwarded if a]
+        if forwarded:
+            return forwarded[-1]
+    return addr
+
+
+def key_matches(password, key):
+    """True when key is md5(password) in either case, or the password itself."""
+    md5 = hashlib.md5(password.encode('utf-8')).hexdigest()
+    by_md5 = hmac.compare_digest(md5.encode('ascii'), key.strip().lower().encode('utf-8'))
+    by_raw = hmac.compare_digest(password.encode('utf-8'), key.encode('utf-8'))
+    return by_md5 or by_raw
+
+
+class Authenticator:
+
+    def __init__(self, accounts, throttle, trusted_proxies=(), log=None):
+        self.accounts = accounts
+        self.throttle = throttle
+        self.trusted_proxies = frozenset(trusted_proxies)
+        self.log = log
+
+    def authenticate(self, environ):
+        """Return the username for the request's credentials or raise a 401 KosyncError."""
+        user, key = credentials(environ)
+        if not user or not key:
+            raise unauthorized()
+        if not self.accounts.has_users():
+            raise unauthorized(NO_USERS_MESSAGE)
+        throttle_key = (client_address(environ, self.trusted_proxies), user)
+        wait = self.throttle.retry_after(throttle_key)
+        if wait:
+            raise unauthorized(
+                f'Too many failed logins for {user} from this address. '
+                f'Try again in {max(1, (wait + 59) // 60)} minute(s).')
+        password = self.accounts.password(user)
+        if password is None:
+            key_matches('x' * 16, key)  # same work as for a real user
+            ok = False
+        else:
+            ok = key_matches(password, key)
+        if not ok:
+            self.throttle.failed(throttle_key)
+            if self.log is not None:
+                self.log(f'BookBoss: failed kosync login for {user!r} from {throttle_key[0]}')
+            raise unauthorized()
+        self.throttle.succeeded(throttle_key)
+        return user

@@ -1,0 +1,41 @@
+"""Test setup: make calibre importable under Debian's /usr/bin/python3 (as calibre's own
+runscripts do) and import the plugin package as `bookboss` from the tree build.py
+writes, with Bottle bundled exactly as in the zip.
+"""
+
+import os
+import sys
+import tempfile
+
+os.environ.setdefault('CALIBRE_CONFIG_DIRECTORY', tempfile.mkdtemp(prefix='bookboss-cfg-'))
+if 'calibre' not in sys.modules:
+    calibre_path = os.environ.get('CALIBRE_PYTHON_PATH', '/usr/lib/calibre')
+    if calibre_path not in sys.path:
+        sys.path.insert(0, calibre_path)
+    sys.resources_location = os.environ.get('CALIBRE_RESOURCES_PATH', '/usr/share/calibre')
+    sys.extensions_location = os.environ.get('CALIBRE_EXTENSIONS_PATH', '/usr/lib/calibre/calibre/plugins')
+    sys.executables_location = os.environ.get('CALIBRE_EXECUTABLES_PATH', '/usr/bin')
+    sys.system_plugins_location = None
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+
+def _stage_plugin():
+    sys.path.insert(0, ROOT)
+    import build
+    sys.path.remove(ROOT)
+    dest = tempfile.mkdtemp(prefix='bookboss-src-')
+    zip_path = os.environ.get('BOOKBOSS_ZIP')
+    if zip_path:
+        import zipfile
+        with zipfile.ZipFile(zip_path) as z:
+            files = [(n, z.read(n)) for n in z.namelist()]
+    else:
+        files = build.plugin_files(build.bottle_source())
+    build.write_tree(files, os.path.join(dest, 'bookboss'))
+    sys.path.insert(0, dest)
+
+
+_stage_plugin()

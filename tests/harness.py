@@ -1,0 +1,140 @@
+"""Real calibre processes for the integration tests: a throwaway config folder with the
+built plugin zip installed by calibre-customize, a library, users, and calibre-server
+on 127.0.0.1.
+"""
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+import demo_library  # noqa: E402
+
+
+def built_zip():
+    """BOOKBOSS_ZIP when given (the chroot run), else a fresh build.py run."""
+    given = os.environ.get('BOOKBOSS_ZIP')
+    if given:
+        return given
+    out = tempfile.mkdtemp(prefix='bookboss-dist-')
+    result = subprocess.run([sys.executable, os.path.join(ROOT, 'build.py'), '--out', out],
+                            check=True, capture_output=True, text=True)
+    return result.stdout.strip().splitlines()[-1]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def calibre_version():
+    out = subprocess.run(['calibre-debug', '--version'], capture_output=True, text=True).stdout
+    return out.strip()
+
+
+class CalibreHome:
+    """A config folder with BookBoss installed, a user database and one or more libraries."""
+
+    def __init__(self, zip_path, base=None):
+        self.base = base or tempfile.mkdtemp(prefix='bookboss-it-')
+        self.config = os.path.join(self.base, 'config')
+        self.userdb = os.path.join(self.base, 'users.sqlite')
+        os.makedirs(self.config, exist_ok=True)
+        self.env = dict(os.environ, CALIBRE_CONFIG_DIRECTORY=self.config,
+                        QT_QPA_PLATFORM='offscreen', XDG_RUNTIME_DIR=self.base)
+        self.env.pop('BOOKBOSS_SIDECAR', None)
+        self.run('calibre-customize', '-a', zip_path)
+
+    @property
+    def sidecar(self):
+        return os.path.join(self.config, 'plugins', 'BookBoss', 'bookboss.sqlite')
+
+    def run(self, *cmd, check=True, input=None):
+        result = subprocess.run(cmd, env=self.env, capture_output=True, text=True, input=input)
+        if check and result.returncode != 0:
+            raise RuntimeError(f'{cmd} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}')
+        return result
+
+    def library(self, name, books=demo_library.DEMO_BOOKS):
+        path = os.path.join(self.base, name)
+        demo_library.add_books(path, books, env=self.env)
+        return path
+
+    def add_user(self, name, password, readonly=False):
+        args = ['calibre-server', '--userdb', self.userdb, '--manage-users', '--', 'add', name, password]
+        if readonly:
+            args.insert(-2, '--readonly')
+        self.run(*args)
+
+    def users(self, *args):
+        return self.run('calibre-server', '--userdb', self.userdb, '--manage-users', '--', *args)
+
+    def cleanup(self):
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+class CalibreServer:
+    """A calibre-server process; .request() talks HTTP to it."""
+
+    def __init__(self, home, libraries, *extra_args, port=None):
+        self.home = home
+        self.port = port or free_port()
+        self.log_path = os.path.join(home.base, f'server-{self.port}.log')
+        self.args = ['calibre-server', '--listen-on', '127.0.0.1', '--port', str(self.port),
+                     '--userdb', home.userdb, *extra_args, *libraries]
+        self.proc = None
+
+    def start(self, timeout=90):
+        self.log = open(self.log_path, 'ab')
+        self.proc = subprocess.Popen(self.args, env=self.home.env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f'calibre-server exited ({self.proc.returncode}):\n{self.output()}')
+            try:
+                with socket.create_connection(('127.0.0.1', self.port), timeout=1):
+                    pass
+                status, _, _ = self.request('GET', '/opds', timeout=10)
+                if status in (200, 401):
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f'calibre-server did not start:\n{self.output()}')
+
+    def output(self):
+        with open(self.log_path, 'rb') as f:
+            return f.read().decode('utf-8', 'replace')
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(30)
+        if self.proc is not None:
+            self.log.close()
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        """(status, headers as a list of (name, value), body bytes)."""
+        conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=timeout)
+        try:
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode('utf-8')
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp.getheaders(), resp.read()
+        finally:
+            conn.close()
