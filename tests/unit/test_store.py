@@ -1,0 +1,151 @@
+import os
+import sqlite3
+import threading
+
+import pytest
+
+from bookboss.plugin import store as store_module
+from bookboss.plugin.store import SCHEMA_VERSION, Store, StoreError
+
+
+def push(document='doc', percentage=0.5, progress='/p', device='Kobo', device_id='ID1', metadata=None):
+    return dict(document=document, percentage=percentage, progress=progress, device=device,
+                device_id=device_id, metadata=metadata)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(str(tmp_path / 'sub' / 'bookboss.sqlite'))
+    yield s
+    s.close()
+
+
+def test_sidecar_is_wal_with_synchronous_full(store):
+    assert store.pragma('journal_mode') == 'wal'
+    assert store.pragma('synchronous') == 2  # FULL
+
+
+def test_schema_is_versioned_and_created_from_version_zero(store):
+    assert store.pragma('user_version') == SCHEMA_VERSION
+
+
+def test_a_newer_schema_than_this_code_is_refused_not_damaged(tmp_path):
+    path = str(tmp_path / 'x.sqlite')
+    conn = sqlite3.connect(path)
+    conn.execute(f'PRAGMA user_version={SCHEMA_VERSION + 1}')
+    conn.close()
+    with pytest.raises(StoreError):
+        Store(path).get_progress('u', 'd')
+
+
+def test_latest_push_wins_and_is_returned(store):
+    store.record_push('alice', push(percentage=0.2), timestamp=100)
+    store.record_push('alice', push(percentage=0.1, device='Kindle', device_id='ID2'), timestamp=200)
+    row = store.get_progress('alice', 'doc')
+    assert (row['percentage'], row['device'], row['device_id'], row['timestamp']) == (0.1, 'Kindle', 'ID2', 200)
+
+
+def test_unknown_document_is_none(store):
+    assert store.get_progress('alice', 'nothing') is None
+
+
+def test_users_never_see_each_others_progress(store):
+    store.record_push('alice', push(percentage=0.7))
+    assert store.get_progress('bob', 'doc') is None
+    store.record_push('bob', push(percentage=0.1))
+    assert store.get_progress('alice', 'doc')['percentage'] == 0.7
+
+
+def test_metadata_is_kept_when_a_later_push_has_none(store):
+    store.record_push('alice', push(metadata={'title': 'Dune'}))
+    store.record_push('alice', push(percentage=0.9))
+    assert store.get_progress('alice', 'doc')['metadata'] == {'title': 'Dune'}
+    store.record_push('alice', push(metadata={'title': 'Dune Messiah'}))
+    assert store.get_progress('alice', 'doc')['metadata'] == {'title': 'Dune Messiah'}
+
+
+def test_push_history_is_bounded_per_device(store, monkeypatch):
+    monkeypatch.setattr(store_module, 'HISTORY_PER_DEVICE', 5)
+    for i in range(12):
+        store.record_push('alice', push(percentage=i / 100), timestamp=1000 + i)
+    store.record_push('alice', push(device_id='OTHER'), timestamp=2000)
+    rows = store.push_history('alice', device_id='ID1')
+    assert [r['percentage'] for r in rows] == [0.07, 0.08, 0.09, 0.10, 0.11]
+    assert len(store.push_history('alice', device_id='OTHER')) == 1
+
+
+def test_old_pushes_are_pruned_by_age(store):
+    store.record_push('alice', push(), timestamp=1000)
+    store.record_push('alice', push(), timestamp=1000 + store_module.HISTORY_MAX_AGE_DAYS * 86400 + 1)
+    assert len(store.push_history('alice')) == 1
+
+
+def test_devices_lists_last_sync_and_document_per_device(store):
+    store.record_push('alice', push(document='a', device='Kobo', device_id='K'), timestamp=10)
+    store.record_push('alice', push(document='b', device='Kindle', device_id='Q'), timestamp=20)
+    store.record_push('alice', push(document='c', device='Kobo', device_id='K'), timestamp=30)
+    assert store.devices('alice') == [
+        {'device': 'Kobo', 'device_id': 'K', 'last_sync': 30, 'last_document': 'c'},
+        {'device': 'Kindle', 'device_id': 'Q', 'last_sync': 20, 'last_document': 'b'}]
+
+
+def test_an_acknowledged_push_is_on_disk_for_another_connection(store):
+    store.record_push('alice', push(percentage=0.42))
+    other = Store(store.path)
+    assert other.get_progress('alice', 'doc')['percentage'] == 0.42
+    other.close()
+
+
+def test_schema_constraint_rejects_a_bad_row_without_a_half_write(store):
+    with pytest.raises(StoreError):
+        store.record_push('alice', push(percentage=2.0))
+    assert store.get_progress('alice', 'doc') is None
+    assert store.push_history('alice') == []
+
+
+def test_concurrent_writers_from_threads_lose_nothing(store):
+    def worker(n):
+        for i in range(50):
+            store.record_push(f'user{n}', push(document=f'd{i}', percentage=i / 100))
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.counts() == {'documents': 400, 'users': 8, 'pushes': 400}
+
+
+def test_an_unwritable_location_is_a_store_error_not_a_crash(tmp_path):
+    blocker = tmp_path / 'file'
+    blocker.write_text('x')
+    s = Store(str(blocker / 'inside' / 'db.sqlite'))
+    with pytest.raises(StoreError):
+        s.record_push('alice', push())
+
+
+def test_a_locked_sidecar_is_a_store_error_after_the_busy_timeout(tmp_path):
+    path = str(tmp_path / 'db.sqlite')
+    Store(path).get_progress('a', 'b')
+    locker = sqlite3.connect(path, isolation_level=None)
+    locker.execute('BEGIN EXCLUSIVE')
+    s = Store(path, busy_timeout=0.2)
+    try:
+        with pytest.raises(StoreError):
+            s.record_push('alice', push())
+    finally:
+        locker.execute('ROLLBACK')
+        locker.close()
+    s.record_push('alice', push())  # recovers once the lock is gone
+    assert s.get_progress('alice', 'doc') is not None
+
+
+def test_a_full_disk_is_a_store_error_and_keeps_earlier_data(tmp_path):
+    path = str(tmp_path / 'db.sqlite')
+    s = Store(path)
+    s.record_push('alice', push(document='kept'))
+    s._connection().execute('PRAGMA max_page_count=%d' % s.pragma('page_count'))
+    with pytest.raises(StoreError):
+        for i in range(200):
+            s.record_push('alice', push(document=f'd{i}', progress='x' * 4000))
+    assert s.get_progress('alice', 'kept') is not None
+    assert os.path.exists(path)
