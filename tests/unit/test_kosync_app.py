@@ -136,11 +136,16 @@ def test_luajson_escaped_slashes_and_arbitrary_key_order_are_read(app):
 
 
 @pytest.mark.parametrize('raw,code', [('{not json', 103), ('', 103), ('[1,2]', 104), ('"x"', 104),
-                                      ('{"percentage": NaN}', 103), (b'\xff\xfe', 103),
-                                      pytest.param('[' * 20000 + ']' * 20000, 103, id='deeply-nested')])
+                                      ('{"percentage": NaN}', 103), (b'\xff\xfe', 103)])
 def test_malformed_bodies_get_400_with_the_official_codes(app, raw, code):
     data = assert_json(*call(app, 'PUT', '/syncs/progress', raw, ALICE), 400)
     assert data['code'] == code
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(app):
+    # Python < 3.12 hits its recursion limit (103); newer json parses it as an array (104)
+    data = assert_json(*call(app, 'PUT', '/syncs/progress', '[' * 20000 + ']' * 20000, ALICE), 400)
+    assert data['code'] in (103, 104)
 
 
 def test_a_body_over_the_cap_is_403_2003_naming_the_cap(app):
