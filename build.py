@@ -48,14 +48,30 @@ def fetch_bottle_wheel():
         try:
             subprocess.run(cmd, check=True, stdout=sys.stderr)
         except (OSError, subprocess.CalledProcessError):
-            sys.exit(f'build.py: could not download Bottle {BOTTLE_VERSION}. Install pip '
-                     f'(apt-get install python3-pip) and rerun, or pass --bottle PATH to a '
-                     f'bottle.py or {BOTTLE_WHEEL}.')
+            download_from_pypi(path)
     with open(path, 'rb') as f:
         data = f.read()
     if hashlib.sha256(data).hexdigest() != BOTTLE_WHEEL_SHA256:
         sys.exit(f'build.py: {path} does not have the pinned sha256; delete it and rebuild')
     return path
+
+
+def download_from_pypi(path):
+    """Without pip: find the pinned wheel on PyPI's simple index (stdlib only)."""
+    import urllib.request
+    try:
+        with urllib.request.urlopen('https://pypi.org/simple/bottle/', timeout=60) as r:
+            page = r.read().decode('utf-8')
+        url = re.search(r'href="([^"#]*/%s)#sha256=%s"' % (re.escape(BOTTLE_WHEEL), BOTTLE_WHEEL_SHA256),
+                        page).group(1)
+        with urllib.request.urlopen(url, timeout=60) as r:
+            data = r.read()
+    except Exception as e:
+        sys.exit(f'build.py: could not download Bottle {BOTTLE_VERSION} ({e}). Install pip '
+                 f'(apt-get install python3-pip) and rerun, or pass --bottle PATH to a '
+                 f'bottle.py or {BOTTLE_WHEEL}.')
+    with open(path, 'wb') as f:
+        f.write(data)
 
 
 def bottle_source(path=None):

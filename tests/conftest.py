@@ -39,3 +39,14 @@ def _stage_plugin():
 
 
 _stage_plugin()
+
+try:
+    from hypothesis import settings
+except ImportError:  # scripts/test.sh installs python3-hypothesis
+    pass
+else:
+    # CI runs derandomized and without per-example deadlines: a busy 2-core machine must
+    # not make a property test flaky.
+    settings.register_profile('ci', derandomize=True, deadline=None, max_examples=200)
+    settings.register_profile('dev', deadline=None, max_examples=100)
+    settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'dev'))

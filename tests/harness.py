@@ -138,3 +138,41 @@ class CalibreServer:
             return resp.status, resp.getheaders(), resp.read()
         finally:
             conn.close()
+
+
+class CalibreGui(CalibreServer):
+    """The calibre GUI, offscreen, with its content server started at launch (host reference §13.2)."""
+
+    def __init__(self, home, library, port=None):
+        super().__init__(home, [], port=port)
+        self.library = library
+        self.log_path = os.path.join(home.base, f'gui-{self.port}.log')
+        home.run('calibre-debug', '-c', f'''
+from calibre.gui2 import config
+config['autolaunch_server'] = True
+from calibre.utils.config import dynamic, prefs
+dynamic['welcome_wizard_was_run'] = True
+prefs['library_path'] = {library!r}
+from calibre.srv.opts import change_settings
+change_settings(port={self.port}, listen_on='127.0.0.1')
+''')
+        self.args = ['calibre', '--with-library', library]
+
+    def add_user(self, name, password):
+        self.home.run('calibre-server', '--userdb', os.path.join(self.home.config, 'server-users.sqlite'),
+                      '--manage-users', '--', 'add', name, password)
+
+    def start(self, timeout=120):
+        self.log = open(self.log_path, 'ab')
+        self.proc = subprocess.Popen(self.args, env=self.home.env, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f'calibre exited ({self.proc.returncode}):\n{self.output()}')
+            try:
+                if self.request('GET', '/opds', timeout=10)[0] in (200, 401):
+                    return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f'the calibre GUI server did not start:\n{self.output()}')

@@ -1,0 +1,48 @@
+"""The zip as calibre sees it: install, type, cheap initialize()."""
+
+import os
+import zipfile
+
+
+def test_zip_has_the_plugin_shape_and_bundles_bottle_013(plugin_zip):
+    names = set(zipfile.ZipFile(plugin_zip).namelist())
+    assert {'__init__.py', 'plugin-import-name-bookboss.txt', 'plugin/vendor/bottle.py',
+            'plugin/kosync_app.py', 'plugin/store.py'} <= names
+    bottle = zipfile.ZipFile(plugin_zip).read('plugin/vendor/bottle.py').decode()
+    assert "__version__ = '0.13." in bottle
+    assert os.path.basename(plugin_zip).startswith('BookBoss-')
+
+
+def calibre_has_content_server_plugins(home):
+    out = home.run('calibre-debug', '-c', 'from calibre.constants import numeric_version as v; print(v)').stdout
+    return tuple(int(x) for x in out.strip().strip('()').split(',')) >= (9, 12, 0)
+
+
+def test_calibre_lists_the_plugin_as_a_content_server_plugin_only_where_that_exists(home):
+    out = home.run('calibre-customize', '-l').stdout
+    line = next(l for l in out.splitlines() if 'BookBoss' in l)
+    expected = 'Content server' if calibre_has_content_server_plugins(home) else 'Base'
+    assert line.startswith(expected)
+
+
+def test_routes_are_registered_one_way_only(home):
+    out = home.run('calibre-debug', '-c', '''
+import calibre.customize.ui
+from calibre.srv.routes import Router
+print('HOOK', getattr(Router.finalize, 'bookboss_hook', False))
+''').stdout
+    hook_expected = not calibre_has_content_server_plugins(home)
+    assert f'HOOK {hook_expected}' in out
+
+
+def test_initialize_loads_nothing_heavy_in_ordinary_calibre_processes(home):
+    out = home.run('calibre-debug', '-c', '''
+import sys
+import calibre.customize.ui as ui
+ui.find_plugin('BookBoss')
+mods = [m for m in ('calibre.srv.handler', 'calibre_plugins.bookboss.plugin.server',
+                    'calibre_plugins.bookboss.plugin.vendor.bottle', 'calibre_plugins.bookboss.plugin.store',
+                    'PyQt6.QtWidgets', 'qt.core') if m in sys.modules]
+print('LOADED', mods)
+''').stdout
+    assert 'LOADED []' in out
