@@ -25,10 +25,10 @@ work=/opt/bookboss-test
 rm -rf "$root$work"; mkdir -p "$root$work"
 cp -r "$here/tests" "$here/scripts" "$here/build.py" "$here/__init__.py" "$here/plugin" \
       "$here/plugin-import-name-bookboss.txt" "$root$work/"
-cp "$zip" "$root$work/BookBoss.zip"
+cp "$zip" "$root$work/"
 version=$(chroot "$root" calibre-debug --version)
 echo "=== integration tests in Debian $suite: $version ==="
 "$here/scripts/chroot.sh" "$suite" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-    BOOKBOSS_ZIP="$work/BookBoss.zip" \
+    BOOKBOSS_ZIP="$work/$(basename "$zip")" \
     sh -c "cd $work && python3 -m pytest -p no:cacheprovider -q -rs ${*:-tests}"
 echo "=== passed in Debian $suite: $version ==="
