@@ -1,4 +1,8 @@
-"""calibre-debug -r BookBoss -- COMMAND ..."""
+"""calibre-debug -r BookBoss -- COMMAND ...
+
+The command line writes only the sidecar database (safe while calibre-server runs: SQLite
+locking); `index` opens a calibre library and so needs calibre's library lock.
+"""
 
 import argparse
 import json
@@ -9,32 +13,141 @@ def main(args):
     parser = argparse.ArgumentParser(prog='calibre-debug -r BookBoss --',
                                      description='BookBoss: KOReader Progress Sync for calibre')
     sub = parser.add_subparsers(dest='command')
-    status = sub.add_parser('status', help='where the sidecar is and what it holds')
-    status.add_argument('--json', action='store_true', help='machine-readable output')
+    for name, help_text in (('status', 'what the sidecar holds: digests by kind, documents per user'),
+                            ('unmatched', 'documents not linked to a library book')):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument('--json', action='store_true', help='machine-readable output')
+    sub.choices['unmatched'].add_argument('--user', help='only this calibre user')
+    p = sub.add_parser('link', help="link a document to a library book for every user who may see it")
+    p.add_argument('document')
+    p.add_argument('book_id', type=int)
+    p.add_argument('--library', help='library name or folder (needed when the server serves several)')
+    p.add_argument('--format', help='book format, e.g. EPUB (needed when the book has several)')
+    p.add_argument('--json', action='store_true')
+    p = sub.add_parser('unlink', help='remove manual links and bindings of a document')
+    p.add_argument('document')
+    p.add_argument('--json', action='store_true')
+    p = sub.add_parser('index', help='hash the format files of a library now')
+    p.add_argument('--library', help='library folder (default: the calibre GUI\'s current library)')
+    p.add_argument('--json', action='store_true')
     opts = parser.parse_args(args)
-    if opts.command == 'status':
-        return show_status(opts)
-    parser.print_help()
-    return 2
-
-
-def show_status(opts):
-    from . import config
+    if opts.command is None:
+        parser.print_help()
+        return 2
     from .store import Store, StoreError
-    path = config.sidecar_path()
-    store = Store(path)
+    from . import config
+    store = Store(config.sidecar_path())
     try:
-        info = {'sidecar': path, 'schema_version': store.pragma('user_version'),
-                'journal_mode': store.pragma('journal_mode')}
-        info.update(store.counts())
-    except StoreError as e:
+        result = COMMANDS[opts.command](store, opts)
+    except (StoreError, CommandError) as e:
         print(f'BookBoss: {e}', file=sys.stderr)
         return 1
     finally:
         store.close()
     if opts.json:
-        print(json.dumps(info, indent=2))
+        print(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        for key, value in info.items():
-            print(f'{key}: {value}')
+        print_human(result)
     return 0
+
+
+class CommandError(Exception):
+    pass
+
+
+def status(store, opts):
+    counts = store.counts()
+    return {'sidecar': store.path, 'schema_version': store.pragma('user_version'),
+            'digests': store.digest_counts(), 'documents': counts['documents'], 'linked': counts['linked'],
+            'pushes': counts['pushes'], 'users': store.link_counts(),
+            'libraries': sorted(lib['name'] for lib in store.libraries().values())}
+
+
+def unmatched(store, opts):
+    rows = store.unmatched(opts.user)
+    return [{'user': r['user'], 'document': r['document'], 'device': r['device'],
+             'last_seen': r['last_seen'], 'title': (r['metadata'] or {}).get('title')} for r in rows]
+
+
+def find_library(store, name):
+    libraries = store.libraries()
+    if name:
+        import os
+        wanted = os.path.abspath(name) if os.sep in name else name
+        for uuid, lib in libraries.items():
+            if wanted in (lib['name'], lib['path'], uuid) or (lib['path'] and os.path.basename(lib['path']) == name):
+                return uuid
+        raise CommandError(f'no library named {name} is known to BookBoss yet')
+    if len(libraries) == 1:
+        return next(iter(libraries))
+    raise CommandError('give --library: BookBoss knows %d libraries (%s)' % (
+        len(libraries), ', '.join(lib['name'] for lib in libraries.values()) or 'none yet'))
+
+
+def link(store, opts):
+    from .books import BookKey
+    from .protocol import KosyncError, normalize_document
+    try:
+        document = normalize_document(opts.document)
+    except KosyncError as e:
+        raise CommandError(e.message)
+    uuid = find_library(store, opts.library)
+    fmt = (opts.format or '').upper()
+    if not fmt:
+        formats = sorted({k for (book, k) in store.indexed_files(uuid) if book == opts.book_id})
+        if len(formats) != 1:
+            raise CommandError(f'give --format: book {opts.book_id} has formats {formats or "unknown"}')
+        fmt = formats[0]
+    key = BookKey(uuid, opts.book_id, fmt)
+    store.record_digests([(document, 'manual', key, None, 'command line')])
+    return {'linked': document, 'library': store.libraries()[uuid]['name'], 'book_id': key.book_id,
+            'format': fmt, 'note': 'users who may see the book are linked at their next sync'}
+
+
+def unlink(store, opts):
+    return {'document': opts.document, 'manual_links_removed': store.remove_digests(opts.document, 'manual'),
+            'bindings_removed': store.unlink_document(opts.document)}
+
+
+def index(store, opts):
+    from calibre.utils.lock import singleinstance
+    from .library_index import index_library
+    if not singleinstance('db'):
+        raise CommandError('calibre or calibre-server is using the library: a running BookBoss server '
+                           'indexes its libraries itself at start-up; stop it to index from here')
+    from calibre.db.legacy import LibraryDatabase
+    from calibre.utils.config import prefs
+    path = opts.library or prefs['library_path']
+    if not path:
+        raise CommandError('give --library PATH')
+    db = LibraryDatabase(path).new_api
+
+    def progress(done, total):
+        if not opts.json:
+            print(f'\rindexing {path}: {done}/{total} books', end='', file=sys.stderr, flush=True)
+    try:
+        hashed, unchanged, new = index_library(store, db, progress)
+    finally:
+        db.close()
+    if not opts.json:
+        print(file=sys.stderr)
+    return {'library': path, 'files_hashed': hashed, 'files_unchanged': unchanged, 'new_digests': len(new)}
+
+
+COMMANDS = {'status': status, 'unmatched': unmatched, 'link': link, 'unlink': unlink, 'index': index}
+
+
+def print_human(result):
+    if isinstance(result, list):
+        if not result:
+            print('nothing')
+        for row in result:
+            print('  '.join(f'{k}={v}' for k, v in row.items() if v is not None))
+        return
+    for key, value in result.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            print(f'{key}:')
+            for row in value:
+                print('   ' + '  '.join(f'{k}={v}' for k, v in row.items()))
+        else:
+            print(f'{key}: {value}')

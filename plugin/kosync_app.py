@@ -79,11 +79,12 @@ class KosyncApp(bottle.Bottle):
         return super().__call__(environ, start_response)
 
 
-def make_app(store, authenticator, log=print):
+def make_app(store, authenticator, catalog=None, log=print):
     """Build the kosync WSGI app around its collaborators.
 
-    store: record_push / get_progress (plugin.store.Store);
-    authenticator: authenticate(environ) -> username or KosyncError 401.
+    store: plugin.store.Store; authenticator: authenticate(environ) -> username or a
+    401 KosyncError; catalog: bind(user, document, metadata) -> BookKey or None
+    (plugin.catalog.Catalog), or None when documents are never matched to books.
     """
     app = KosyncApp(log)
 
@@ -128,7 +129,8 @@ def make_app(store, authenticator, log=print):
     def update_progress():
         name = user()
         push = parse_push(read_json_body(bottle.request.environ))
-        timestamp = store.record_push(name, push)
+        book = catalog.bind(name, push['document'], push['metadata']) if catalog else None
+        timestamp = store.record_push(name, push, book=book)
         return {'document': push['document'], 'timestamp': timestamp}
 
     @app.get('/syncs/progress')
@@ -138,6 +140,8 @@ def make_app(store, authenticator, log=print):
     @app.get('/syncs/progress/<document:path>')
     def get_progress(document):
         name = user()
-        return progress_record(store.get_progress(name, normalize_document(document)))
+        document = normalize_document(document)
+        book = catalog.bind(name, document) if catalog else None
+        return progress_record(store.position_for(name, document, book))
 
     return app

@@ -51,6 +51,7 @@ def attach(router):
             router.add(ep)
         except ValueError:
             log_failure(f'register {ep.route_key}')
+    server.start(router.ctx)
 
 
 def install_finalize_hook():

@@ -10,9 +10,13 @@ import threading
 
 from calibre.srv.routes import endpoint
 
-from . import config
+from . import config, downloads
 from .auth import Authenticator
+from .calibre_libraries import CalibreLibraries
+from .catalog import Catalog
+from .downloads import DownloadRecorder
 from .kosync_app import make_app
+from .library_index import index_server_libraries
 from .store import Store
 from .throttle import DEFAULT_BLOCK_SECONDS, DEFAULT_FAILURES, LoginThrottle
 from .wsgi_bridge import build_environ, call_wsgi
@@ -36,10 +40,11 @@ class CalibreAccounts:
 
 
 def server_log(ctx):
+    """Log to the server's log once calibre has set it, else to stderr."""
     def log(msg):
         target = getattr(ctx, 'log', None)
         if target is not None:
-            target.error(msg)
+            target(msg)
         else:
             print(msg, file=sys.stderr, flush=True)
     return log
@@ -63,21 +68,31 @@ def throttle_for(opts):
     return LoginThrottle(DEFAULT_FAILURES, DEFAULT_BLOCK_SECONDS)
 
 
-def build_app(ctx):
-    log = server_log(ctx)
-    authenticator = Authenticator(CalibreAccounts(ctx.user_manager), throttle_for(ctx.opts),
-                                  trusted_proxies=config.prefs()['trusted_proxies'], log=log)
-    return make_app(shared_store(config.sidecar_path()), authenticator, log)
+class Services:
+    """Everything BookBoss keeps for one content server (one calibre Context)."""
+
+    def __init__(self, ctx):
+        self.log = log = server_log(ctx)
+        self.store = shared_store(config.sidecar_path())
+        self.libraries = CalibreLibraries(ctx)
+        self.catalog = Catalog(self.store, self.libraries)
+        self.downloads = DownloadRecorder(self.store, self.catalog, log)
+        authenticator = Authenticator(CalibreAccounts(ctx.user_manager), throttle_for(ctx.opts),
+                                      trusted_proxies=config.prefs()['trusted_proxies'], log=log)
+        self.app = make_app(self.store, authenticator, self.catalog, log)
+        self.indexer = threading.Thread(target=index_server_libraries, name='BookBossIndex', daemon=True,
+                                        args=(ctx, self.store, self.catalog, log))
+        self.indexer.start()
 
 
-def app_for(ctx):
-    app = getattr(ctx, 'bookboss_app', None)
-    if app is None:
+def services_for(ctx):
+    services = getattr(ctx, 'bookboss', None)
+    if services is None:
         with _lock:
-            app = getattr(ctx, 'bookboss_app', None)
-            if app is None:
-                app = ctx.bookboss_app = build_app(ctx)
-    return app
+            services = getattr(ctx, 'bookboss', None)
+            if services is None:
+                services = ctx.bookboss = Services(ctx)
+    return services
 
 
 @endpoint(PREFIX + '/{+rest=""}', methods=('GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'TRACE'),
@@ -87,11 +102,18 @@ def koreader(ctx, rd, rest):
     scheme = 'https' if getattr(opts, 'ssl_certfile', None) and getattr(opts, 'ssl_keyfile', None) else 'http'
     prefix = (getattr(opts, 'url_prefix', None) or '').rstrip('/')
     environ = build_environ(rd, rest, prefix + PREFIX, scheme, {'calibre.ctx': ctx, 'calibre.rd': rd})
-    body = call_wsgi(app_for(ctx), environ, rd)
+    body = call_wsgi(services_for(ctx).app, environ, rd)
     if environ.get('bookboss.user'):
         rd.username = environ['bookboss.user']  # calibre's per-user permissions apply from here on
     return body
 
 
 def endpoints():
+    """The endpoint list, for either registration path; also installs the download hook."""
+    downloads.install(services_for, server_log(None))
     return [koreader]
+
+
+def start(ctx):
+    """Called when a server is built with BookBoss (where calibre lets us see it)."""
+    services_for(ctx)

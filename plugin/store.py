@@ -11,45 +11,20 @@ import sqlite3
 import threading
 import time
 
+from .schema import MIGRATIONS, SCHEMA_VERSION
+from .store_books import BookRecords, record_book_push
+from .store_digests import DigestRecords
+
 HISTORY_PER_DEVICE = 1000          # newest pushes kept per (user, device_id)
 HISTORY_MAX_AGE_DAYS = 365         # older pushes are dropped
 
-MIGRATIONS = (
-    # version 1
-    '''
-    CREATE TABLE progress (
-        user TEXT NOT NULL,
-        document TEXT NOT NULL,
-        percentage REAL NOT NULL CHECK (percentage >= 0 AND percentage <= 1),
-        progress TEXT NOT NULL,
-        device TEXT NOT NULL,
-        device_id TEXT NOT NULL,
-        timestamp INTEGER NOT NULL,
-        metadata TEXT,
-        PRIMARY KEY (user, document)
-    );
-    CREATE TABLE push_history (
-        id INTEGER PRIMARY KEY,
-        user TEXT NOT NULL,
-        document TEXT NOT NULL,
-        percentage REAL NOT NULL,
-        progress TEXT NOT NULL,
-        device TEXT NOT NULL,
-        device_id TEXT NOT NULL,
-        timestamp INTEGER NOT NULL
-    );
-    CREATE INDEX push_history_by_device ON push_history (user, device_id, id);
-    CREATE INDEX push_history_by_document ON push_history (user, document, id);
-    ''',
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class StoreError(Exception):
     """The sidecar cannot be read or written right now (locked, read-only, full, missing)."""
 
 
-class Store:
+class Store(DigestRecords, BookRecords):
 
     def __init__(self, path, busy_timeout=10.0):
         self.path = path
@@ -131,8 +106,9 @@ class Store:
 
     # -- progress ------------------------------------------------------------------
 
-    def record_push(self, user, push, timestamp=None):
-        """Store a validated push as the user's latest position for its document.
+    def record_push(self, user, push, timestamp=None, book=None):
+        """Store a validated push as the user's latest position for its document and, when
+        the document is linked to a library book (a BookKey), for that book.
 
         A push without metadata keeps the metadata stored earlier. Returns the timestamp.
         """
@@ -157,6 +133,8 @@ class Store:
                    VALUES (?, ?, ?, ?, ?, ?, ?)''',
                 (user, push['document'], push['percentage'], push['progress'], push['device'],
                  push['device_id'], timestamp))
+            if book is not None:
+                record_book_push(conn, user, push, timestamp, book)
             _prune_history(conn, user, push['device_id'], timestamp)
             return timestamp
         return self._write(work)
@@ -181,6 +159,7 @@ class Store:
 
     def counts(self):
         sql = '''SELECT (SELECT COUNT(*) FROM progress) AS documents,
+                        (SELECT COUNT(*) FROM document_links) AS linked,
                         (SELECT COUNT(DISTINCT user) FROM progress) AS users,
                         (SELECT COUNT(*) FROM push_history) AS pushes'''
         return self._read(lambda c: dict(c.execute(sql).fetchone()))

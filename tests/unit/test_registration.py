@@ -16,6 +16,8 @@ def router_cls(monkeypatch):
     from calibre.srv.routes import Router
     monkeypatch.setattr(Router, 'finalize', Router.finalize)  # restored after the test
     monkeypatch.setattr(registration, 'plugin_enabled', lambda: True)
+    from bookboss.plugin import server
+    monkeypatch.setattr(server, 'start', lambda ctx: None)  # no real server behind these routers
     return Router
 
 

@@ -112,7 +112,7 @@ def test_concurrent_writers_from_threads_lose_nothing(store):
         t.start()
     for t in threads:
         t.join()
-    assert store.counts() == {'documents': 400, 'users': 8, 'pushes': 400}
+    assert store.counts() == {'documents': 400, 'linked': 0, 'users': 8, 'pushes': 400}
 
 
 def test_an_unwritable_location_is_a_store_error_not_a_crash(tmp_path):

@@ -1,0 +1,62 @@
+"""What a calibre user may see, answered through the content server's own context.
+
+calibre's Context applies allowed/blocked libraries and per-library search restrictions
+from request_data.username alone, so a stand-in request carrying the username is enough
+(also where no HTTP request exists: late binding after a download or an index run).
+"""
+
+import threading
+from types import SimpleNamespace
+
+from calibre.srv.errors import HTTPForbidden
+
+from .catalog import authors_set, normalise
+
+
+class CalibreLibraries:
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.lock = threading.Lock()
+        self.ids = {}  # library UUID -> the server's library id
+
+    def _allowed(self, request):
+        try:
+            return self.ctx.library_info(request)[0]
+        except HTTPForbidden:
+            return {}
+
+    def db_for(self, user, library_uuid):
+        """The open library with this UUID if user may use it, else None."""
+        request = SimpleNamespace(username=user)
+        allowed = self._allowed(request)
+        with self.lock:
+            library_id = self.ids.get(library_uuid)
+        if library_id not in allowed:
+            for candidate in allowed:
+                db = self.ctx.get_library(request, candidate)
+                with self.lock:
+                    self.ids[db.library_id] = candidate
+                if db.library_id == library_uuid:
+                    return db
+            return None
+        return self.ctx.get_library(request, library_id)
+
+    def visible(self, user, key):
+        db = self.db_for(user, key.library_uuid)
+        return db is not None and self.ctx.has_id(SimpleNamespace(username=user), db, key.book_id)
+
+    def find_books(self, user, title, authors):
+        """Visible books whose normalised title and author set equal the given ones."""
+        request = SimpleNamespace(username=user)
+        found = []
+        for library_id in self._allowed(request):
+            db = self.ctx.get_library(request, library_id)
+            ids = self.ctx.allowed_book_ids(request, db)
+            titles = db.all_field_for('title', ids)
+            all_authors = db.all_field_for('authors', ids)
+            for book_id in ids:
+                if normalise(titles[book_id]) == title and (
+                        not authors or authors_set(all_authors[book_id]) == authors):
+                    found.append((db.library_id, book_id, db.formats(book_id) or ()))
+        return found

@@ -1,0 +1,86 @@
+"""Which library book a KOReader document is, for one user.
+
+The store knows the digest history; the host's `libraries` object knows what a calibre
+user may see:
+    visible(user, BookKey) -> bool
+    find_books(user, title, authors) -> [(library_uuid, book_id, formats)]
+Only books the user may see ever match.
+"""
+
+import os
+import re
+import unicodedata
+
+from .books import BookKey
+from .digests import name_md5
+
+EXTENSION_FORMATS = {'azw': ('AZW3', 'AZW'), 'log': ('TXT',), 'htm': ('HTML', 'HTM')}
+
+
+def normalise(text):
+    return re.sub(r'\s+', ' ', unicodedata.normalize('NFKC', text or '').casefold()).strip()
+
+
+def authors_set(authors):
+    """KOReader separates authors with newlines; calibre keeps a list."""
+    if isinstance(authors, str):
+        authors = authors.split('\n')
+    return frozenset(filter(None, (normalise(a) for a in authors or ())))
+
+
+class Catalog:
+
+    def __init__(self, store, libraries):
+        self.store = store
+        self.libraries = libraries
+
+    def resolve(self, user, document, metadata=None):
+        """The BookKey the document is for this user, or None (unmatched)."""
+        linked = self.store.linked_book(user, document)
+        if linked is not None and self.libraries.visible(user, linked):
+            return linked
+        for key in self.store.candidates(document, user):  # most recently served to user first
+            if self.libraries.visible(user, key):
+                return key
+        if metadata:
+            return self._from_metadata(user, metadata)
+        return None
+
+    def bind(self, user, document, metadata=None):
+        """Resolve and, when the document is newly linked, replay its history (late binding)."""
+        key = self.resolve(user, document, metadata)
+        if key is not None:
+            self.store.link_document(user, document, key)
+        return key
+
+    def bind_new_digests(self, digests):
+        """Late binding after digests were recorded: link every stored document they name."""
+        for user, document in self.store.users_with_progress(digests):
+            self.bind(user, document)
+
+    def _from_metadata(self, user, metadata):
+        filename = metadata.get('filename')
+        if filename:
+            for key in self.store.candidates(name_md5(os.path.basename(filename)), user):
+                if self.libraries.visible(user, key):
+                    return key
+        title, authors = metadata.get('title'), metadata.get('authors')
+        if not title:
+            return None
+        matches = self.libraries.find_books(user, normalise(title), authors_set(authors))
+        if len(matches) != 1:
+            return None
+        library_uuid, book_id, formats = matches[0]
+        fmt = _format_for(filename, formats)
+        return BookKey(library_uuid, book_id, fmt) if fmt else None
+
+
+def _format_for(filename, formats):
+    formats = [f.upper() for f in formats]
+    if len(formats) == 1:
+        return formats[0]
+    ext = (filename or '').rpartition('.')[2].lower()
+    for candidate in EXTENSION_FORMATS.get(ext, (ext.upper(),)):
+        if candidate in formats:
+            return candidate
+    return None

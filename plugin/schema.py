@@ -1,0 +1,104 @@
+"""The sidecar's schema: one script per version, applied in order (PRAGMA user_version)."""
+
+MIGRATIONS = (
+    # 1: positions per user and document, and the push history
+    '''
+    CREATE TABLE progress (
+        user TEXT NOT NULL,
+        document TEXT NOT NULL,
+        percentage REAL NOT NULL CHECK (percentage >= 0 AND percentage <= 1),
+        progress TEXT NOT NULL,
+        device TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        timestamp INTEGER NOT NULL,
+        metadata TEXT,
+        PRIMARY KEY (user, document)
+    );
+    CREATE TABLE push_history (
+        id INTEGER PRIMARY KEY,
+        user TEXT NOT NULL,
+        document TEXT NOT NULL,
+        percentage REAL NOT NULL,
+        progress TEXT NOT NULL,
+        device TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        timestamp INTEGER NOT NULL
+    );
+    CREATE INDEX push_history_by_device ON push_history (user, device_id, id);
+    CREATE INDEX push_history_by_document ON push_history (user, document, id);
+    ''',
+    # 2: which library book a document is, and positions and reading state per book
+    '''
+    CREATE TABLE libraries (
+        uuid TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        path TEXT,
+        last_seen INTEGER NOT NULL
+    );
+    CREATE TABLE digests (
+        digest TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('served', 'opds_name', 'server_name', 'library', 'device', 'manual')),
+        library_uuid TEXT NOT NULL,
+        book_id INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        user TEXT,
+        detail TEXT,
+        PRIMARY KEY (digest, kind, library_uuid, book_id, format)
+    );
+    CREATE INDEX digests_by_book ON digests (library_uuid, book_id, format);
+    CREATE TABLE served (
+        library_uuid TEXT NOT NULL,
+        book_id INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        user TEXT NOT NULL,
+        last_served INTEGER NOT NULL,
+        PRIMARY KEY (library_uuid, book_id, format, user)
+    );
+    CREATE TABLE library_files (
+        library_uuid TEXT NOT NULL,
+        book_id INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        digest TEXT NOT NULL,
+        indexed_at INTEGER NOT NULL,
+        PRIMARY KEY (library_uuid, book_id, format)
+    );
+    CREATE TABLE document_links (
+        user TEXT NOT NULL,
+        document TEXT NOT NULL,
+        library_uuid TEXT NOT NULL,
+        book_id INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        linked_at INTEGER NOT NULL,
+        PRIMARY KEY (user, document)
+    );
+    CREATE TABLE book_progress (
+        user TEXT NOT NULL,
+        library_uuid TEXT NOT NULL,
+        book_id INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        document TEXT NOT NULL,
+        percentage REAL NOT NULL CHECK (percentage >= 0 AND percentage <= 1),
+        progress TEXT NOT NULL,
+        device TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        timestamp INTEGER NOT NULL,
+        PRIMARY KEY (user, library_uuid, book_id, format)
+    );
+    CREATE TABLE reading_state (
+        user TEXT NOT NULL,
+        library_uuid TEXT NOT NULL,
+        book_id INTEGER NOT NULL,
+        status TEXT,
+        started INTEGER,
+        finished INTEGER,
+        last_read INTEGER,
+        percentage REAL,
+        PRIMARY KEY (user, library_uuid, book_id)
+    );
+    ''',
+)
+SCHEMA_VERSION = len(MIGRATIONS)
