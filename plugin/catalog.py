@@ -30,9 +30,10 @@ def authors_set(authors):
 
 class Catalog:
 
-    def __init__(self, store, libraries):
+    def __init__(self, store, libraries, on_linked=None):
         self.store = store
         self.libraries = libraries
+        self.on_linked = on_linked  # called (user, BookKey) after late binding changed a book
 
     def resolve(self, user, document, metadata=None):
         """The BookKey the document is for this user, or None (unmatched)."""
@@ -56,7 +57,9 @@ class Catalog:
     def bind_new_digests(self, digests):
         """Late binding after digests were recorded: link every stored document they name."""
         for user, document in self.store.users_with_progress(digests):
-            self.bind(user, document)
+            key = self.resolve(user, document)
+            if key is not None and self.store.link_document(user, document, key) and self.on_linked:
+                self.on_linked(user, key)
 
     def _from_metadata(self, user, metadata):
         filename = metadata.get('filename')

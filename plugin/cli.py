@@ -8,6 +8,8 @@ import argparse
 import json
 import sys
 
+from . import cli_columns
+
 
 def main(args):
     parser = argparse.ArgumentParser(prog='calibre-debug -r BookBoss --',
@@ -27,6 +29,7 @@ def main(args):
     p = sub.add_parser('unlink', help='remove manual links and bindings of a document')
     p.add_argument('document')
     p.add_argument('--json', action='store_true')
+    cli_columns.add_parser(sub)
     p = sub.add_parser('index', help='hash the format files of a library now')
     p.add_argument('--library', help='library folder (default: the calibre GUI\'s current library)')
     p.add_argument('--json', action='store_true')
@@ -38,8 +41,11 @@ def main(args):
     from . import config
     store = Store(config.sidecar_path())
     try:
-        result = COMMANDS[opts.command](store, opts)
-    except (StoreError, CommandError) as e:
+        if opts.command == 'columns':
+            result = cli_columns.ACTIONS[opts.action](opts, store)
+        else:
+            result = COMMANDS[opts.command](store, opts)
+    except (StoreError, CommandError, cli_columns.LibraryBusy) as e:
         print(f'BookBoss: {e}', file=sys.stderr)
         return 1
     finally:
@@ -60,6 +66,9 @@ def status(store, opts):
     return {'sidecar': store.path, 'schema_version': store.pragma('user_version'),
             'digests': store.digest_counts(), 'documents': counts['documents'], 'linked': counts['linked'],
             'pushes': counts['pushes'], 'users': store.link_counts(),
+            'pending_column_writes': len(store.pending_projections()),
+            'column_problems': [f"{p['owner']}: {p['purpose']} -> {p['column_key']}: {p['problem']}"
+                                for p in store.column_problems()],
             'libraries': sorted(lib['name'] for lib in store.libraries().values())}
 
 

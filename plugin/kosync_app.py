@@ -79,12 +79,14 @@ class KosyncApp(bottle.Bottle):
         return super().__call__(environ, start_response)
 
 
-def make_app(store, authenticator, catalog=None, log=print):
+def make_app(store, authenticator, catalog=None, columns=None, log=print):
     """Build the kosync WSGI app around its collaborators.
 
     store: plugin.store.Store; authenticator: authenticate(environ) -> username or a
     401 KosyncError; catalog: bind(user, document, metadata) -> BookKey or None
-    (plugin.catalog.Catalog), or None when documents are never matched to books.
+    (plugin.catalog.Catalog), or None when documents are never matched to books;
+    columns: current_status(user, BookKey) and project(user, library_uuid, book_id)
+    (plugin.column_writer.ColumnWriter), or None.
     """
     app = KosyncApp(log)
 
@@ -130,7 +132,10 @@ def make_app(store, authenticator, catalog=None, log=print):
         name = user()
         push = parse_push(read_json_body(bottle.request.environ))
         book = catalog.bind(name, push['document'], push['metadata']) if catalog else None
-        timestamp = store.record_push(name, push, book=book)
+        status = columns.current_status(name, book) if columns and book else None
+        timestamp = store.record_push(name, push, book=book, current_status=status)
+        if columns and book:
+            columns.project(name, book.library_uuid, book.book_id)  # never raises: queues instead
         return {'document': push['document'], 'timestamp': timestamp}
 
     @app.get('/syncs/progress')

@@ -100,5 +100,27 @@ MIGRATIONS = (
         PRIMARY KEY (user, library_uuid, book_id)
     );
     ''',
+    # 3: column projections waiting for the library, and column mapping problems
+    '''
+    CREATE TABLE pending_projections (
+        user TEXT NOT NULL,
+        library_uuid TEXT NOT NULL,
+        book_id INTEGER NOT NULL,
+        queued_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        PRIMARY KEY (user, library_uuid, book_id)
+    );
+    CREATE TABLE column_problems (
+        library_uuid TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        column_key TEXT NOT NULL,
+        problem TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        PRIMARY KEY (library_uuid, owner, purpose)
+    );
+    ''',
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,6 +14,7 @@ from . import config, downloads
 from .auth import Authenticator
 from .calibre_libraries import CalibreLibraries
 from .catalog import Catalog
+from .column_writer import ColumnWriter
 from .downloads import DownloadRecorder
 from .kosync_app import make_app
 from .library_index import index_server_libraries
@@ -75,11 +76,15 @@ class Services:
         self.log = log = server_log(ctx)
         self.store = shared_store(config.sidecar_path())
         self.libraries = CalibreLibraries(ctx)
-        self.catalog = Catalog(self.store, self.libraries)
+        self.columns = ColumnWriter(self.store, self.libraries, ctx.user_manager, ctx.notify_changes, log)
+        self.catalog = Catalog(self.store, self.libraries,
+                               on_linked=lambda user, key: self.columns.project_later(user, key.library_uuid, key.book_id))
         self.downloads = DownloadRecorder(self.store, self.catalog, log)
         authenticator = Authenticator(CalibreAccounts(ctx.user_manager), throttle_for(ctx.opts),
                                       trusted_proxies=config.prefs()['trusted_proxies'], log=log)
-        self.app = make_app(self.store, authenticator, self.catalog, log)
+        self.app = make_app(self.store, authenticator, self.catalog, self.columns, log)
+        if self.store.pending_projections():
+            self.columns.start_drainer()
         self.indexer = threading.Thread(target=index_server_libraries, name='BookBossIndex', daemon=True,
                                         args=(ctx, self.store, self.catalog, log))
         self.indexer.start()

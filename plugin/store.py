@@ -106,7 +106,7 @@ class Store(DigestRecords, BookRecords):
 
     # -- progress ------------------------------------------------------------------
 
-    def record_push(self, user, push, timestamp=None, book=None):
+    def record_push(self, user, push, timestamp=None, book=None, current_status=None):
         """Store a validated push as the user's latest position for its document and, when
         the document is linked to a library book (a BookKey), for that book.
 
@@ -134,7 +134,7 @@ class Store(DigestRecords, BookRecords):
                 (user, push['document'], push['percentage'], push['progress'], push['device'],
                  push['device_id'], timestamp))
             if book is not None:
-                record_book_push(conn, user, push, timestamp, book)
+                record_book_push(conn, user, push, timestamp, book, current_status)
             _prune_history(conn, user, push['device_id'], timestamp)
             return timestamp
         return self._write(work)

@@ -71,6 +71,56 @@ class BookRecords:
             sql, args = sql + ' AND p.user=?', [user]
         return self._read(lambda c: [_with_metadata(dict(r)) for r in c.execute(sql + ' ORDER BY p.timestamp DESC', args)])
 
+    def latest_book_position(self, user, library_uuid, book_id):
+        """The newest position pushed for any format of the book (for position/device columns)."""
+        sql = '''SELECT * FROM book_progress WHERE user=? AND library_uuid=? AND book_id=?
+                 ORDER BY timestamp DESC LIMIT 1'''
+        return self._read(lambda c: _dict(c.execute(sql, (user, library_uuid, book_id)).fetchone()))
+
+    def books_with_state(self, user, library_uuid):
+        sql = 'SELECT book_id FROM reading_state WHERE user=? AND library_uuid=? ORDER BY book_id'
+        return self._read(lambda c: [r[0] for r in c.execute(sql, (user, library_uuid))])
+
+    def queue_projection(self, user, library_uuid, book_id, error=None, now=None):
+        now = int(time.time()) if now is None else now
+        self._write(lambda c: c.execute(
+            '''INSERT INTO pending_projections (user, library_uuid, book_id, queued_at, attempts, last_error)
+               VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT DO UPDATE SET attempts=attempts + 1,
+               last_error=excluded.last_error''', (user, library_uuid, book_id, now, error)))
+
+    def pending_projections(self, library_uuid=None):
+        sql, args = 'SELECT * FROM pending_projections', ()
+        if library_uuid is not None:
+            sql, args = sql + ' WHERE library_uuid=?', (library_uuid,)
+        return self._read(lambda c: [dict(r) for r in c.execute(sql + ' ORDER BY queued_at', args)])
+
+    def projection_done(self, user, library_uuid, book_id):
+        self._write(lambda c: c.execute(
+            'DELETE FROM pending_projections WHERE user=? AND library_uuid=? AND book_id=?',
+            (user, library_uuid, book_id)))
+
+    def record_column_problems(self, library_uuid, owner, problems, now=None):
+        """Replace the owner's recorded problems in this library; return the ones that are new."""
+        now = int(time.time()) if now is None else now
+
+        def work(conn):
+            old = {(r['purpose'], r['column_key'], r['problem']) for r in conn.execute(
+                'SELECT * FROM column_problems WHERE library_uuid=? AND owner=?', (library_uuid, owner))}
+            conn.execute('DELETE FROM column_problems WHERE library_uuid=? AND owner=? AND purpose NOT IN (%s)'
+                         % ','.join('?' * len(problems)), (library_uuid, owner, *[p[0] for p in problems]))
+            for purpose, column, problem in problems:
+                conn.execute(
+                    '''INSERT INTO column_problems (library_uuid, owner, purpose, column_key, problem,
+                                                    first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT DO UPDATE SET column_key=excluded.column_key, problem=excluded.problem,
+                       last_seen=excluded.last_seen''', (library_uuid, owner, purpose, column, problem, now, now))
+            return [p for p in problems if tuple(p) not in old]
+        return self._write(work)
+
+    def column_problems(self):
+        return self._read(lambda c: [dict(r) for r in c.execute(
+            'SELECT * FROM column_problems ORDER BY library_uuid, owner, purpose')])
+
     def link_counts(self):
         sql = '''SELECT p.user, COUNT(*) AS documents, COUNT(l.document) AS linked
                  FROM progress p LEFT JOIN document_links l ON l.user=p.user AND l.document=p.document
@@ -78,15 +128,19 @@ class BookRecords:
         return self._read(lambda c: [dict(r) for r in c.execute(sql)])
 
 
-def record_book_push(conn, user, push, timestamp, key):
-    """Inside record_push's transaction: the push moves the book's position and state."""
-    if not _link(conn, user, push['document'], key, timestamp):
-        state = _state(conn, user, key)
+def record_book_push(conn, user, push, timestamp, key, current_status=None):
+    """Inside record_push's transaction: the push moves the book's position and state.
+
+    current_status: the status the owner's column shows now (a hand edit counts), or None
+    to continue from the sidecar's own.
+    """
+    if not _link(conn, user, push['document'], key, timestamp, current_status):
+        state = _state(conn, user, key, current_status)
         _save_state(conn, user, key, apply_push(state, push['percentage'], timestamp))
     _save_position(conn, user, key, dict(push, timestamp=timestamp))
 
 
-def _link(conn, user, document, key, now):
+def _link(conn, user, document, key, now, current_status=None):
     row = conn.execute('SELECT library_uuid, book_id, format FROM document_links WHERE user=? AND document=?',
                        (user, document)).fetchone()
     if row is not None and BookKey(*row) == key:
@@ -99,7 +153,7 @@ def _link(conn, user, document, key, now):
     pushes = conn.execute('SELECT percentage, timestamp FROM push_history WHERE user=? AND document=? ORDER BY id',
                           (user, document)).fetchall()
     if pushes:
-        _save_state(conn, user, key, replay(_state(conn, user, key), pushes))
+        _save_state(conn, user, key, replay(_state(conn, user, key, current_status), pushes))
     latest = conn.execute('SELECT * FROM progress WHERE user=? AND document=?', (user, document)).fetchone()
     if latest is not None:
         current = conn.execute(
@@ -110,10 +164,13 @@ def _link(conn, user, document, key, now):
     return True
 
 
-def _state(conn, user, key):
+def _state(conn, user, key, current_status=None):
     row = conn.execute('SELECT * FROM reading_state WHERE user=? AND library_uuid=? AND book_id=?',
                        (user, key.library_uuid, key.book_id)).fetchone()
-    return {f: row[f] for f in STATE_FIELDS} if row else {}
+    state = {f: row[f] for f in STATE_FIELDS} if row else {}
+    if current_status is not None:
+        state['status'] = current_status
+    return state
 
 
 def _save_state(conn, user, key, state):

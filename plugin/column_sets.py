@@ -1,0 +1,133 @@
+"""Column sets: which calibre custom columns show one user's reading state, and what
+values they should hold. Pure functions over plain data (a set is a dict, field
+metadata a dict of column key -> {'datatype', 'display', ...})."""
+
+import math
+from datetime import datetime, time as dtime, timezone
+
+from .reading_state import READ, READING, STATUSES, UNREAD
+
+PURPOSES = {
+    # purpose: datatypes that can show it
+    'status': ('enumeration', 'text', 'bool'),
+    'percent': ('int', 'float'),
+    'last_read': ('datetime',),
+    'finished': ('datetime',),
+    'started': ('datetime',),
+    'position': ('text', 'comments'),
+    'device': ('text', 'comments'),
+}
+SET_OPTIONS = ('owner', 'allow_readonly')
+
+DEFAULT_COLUMNS = (
+    # purpose, label stem, heading, datatype, display
+    ('status', 'status', 'KOReader status', 'enumeration',
+     {'enum_values': list(STATUSES), 'enum_colors': []}),
+    ('percent', 'percent', 'KOReader progress', 'int', {'number_format': '{}%'}),
+    ('last_read', 'last_read', 'KOReader last read', 'datetime', {'date_format': 'dd MMM yyyy'}),
+    ('finished', 'finished', 'KOReader finished', 'datetime', {'date_format': 'dd MMM yyyy'}),
+)
+
+
+def default_labels(user=None):
+    """(purpose, label, heading, datatype, display) of the default set, per user when named."""
+    suffix = ''.join(c if c.isalnum() else '_' for c in (user or '').lower()).strip('_')
+    out = []
+    for purpose, stem, heading, datatype, display in DEFAULT_COLUMNS:
+        label = f'kor_{stem}' + (f'_{suffix}' if suffix else '')
+        out.append((purpose, label, f'{heading} ({user})' if user else heading, datatype, display))
+    return out
+
+
+def problems(column_set, field_metadata):
+    """[(purpose, column, message)] for mapped columns that cannot take their values."""
+    found = []
+    for purpose, allowed in PURPOSES.items():
+        column = column_set.get(purpose)
+        if not column:
+            continue
+        fm = field_metadata.get(column)
+        if fm is None:
+            found.append((purpose, column, 'column does not exist (deleted or renamed)'))
+        elif fm.get('datatype') not in allowed:
+            found.append((purpose, column, f"column type {fm.get('datatype')} cannot show {purpose} "
+                                          f"(needs {' or '.join(allowed)})"))
+        elif purpose == 'status' and fm['datatype'] == 'enumeration':
+            missing = [s for s in STATUSES if s not in (fm.get('display') or {}).get('enum_values', ())]
+            if missing:
+                found.append((purpose, column, f"enumeration lacks the value(s) {', '.join(missing)}"))
+    return found
+
+
+def usable(column_set, field_metadata):
+    """The set with every problematic entry removed."""
+    bad = {purpose for purpose, _, _ in problems(column_set, field_metadata)}
+    return {p: c for p, c in column_set.items() if p in PURPOSES and c and p not in bad}
+
+
+def status_from_column(datatype, value, sidecar_status):
+    """The current status as the owner's column shows it (a hand edit counts)."""
+    if datatype == 'bool':
+        if value:
+            return READ
+        return sidecar_status if sidecar_status in (UNREAD, READING) else UNREAD
+    return value or UNREAD
+
+
+def whole_percent(percentage):
+    """0.9999 -> 99, 0.29 -> 29 (not 28: float noise is rounded away before the floor)."""
+    return int(math.floor(round(percentage * 100, 6)))
+
+
+def day_of(timestamp, tz):
+    """A Unix time as noon of its local day, in UTC (dates are stored to the day)."""
+    local = datetime.fromtimestamp(timestamp, tz)
+    return datetime.combine(local.date(), dtime(12), tz).astimezone(timezone.utc)
+
+
+def same_day(a, b, tz):
+    return a is not None and b is not None and a.astimezone(tz).date() == b.astimezone(tz).date()
+
+
+def desired_values(column_set, field_metadata, state, position, tz):
+    """{column: value} the set's columns should show for this reading state and position."""
+    want = {}
+    cols = usable(column_set, field_metadata)
+    status = state.get('status')
+    if 'status' in cols and status:
+        if field_metadata[cols['status']]['datatype'] == 'bool':
+            want[cols['status']] = True if status == READ else None
+        else:
+            want[cols['status']] = status
+    if 'percent' in cols and state.get('percentage') is not None:
+        want[cols['percent']] = whole_percent(state['percentage'])
+    for purpose in ('last_read', 'finished', 'started'):
+        if purpose in cols and state.get(purpose):
+            want[cols[purpose]] = day_of(state[purpose], tz)
+    if position:
+        if 'position' in cols:
+            want[cols['position']] = position['progress']
+        if 'device' in cols:
+            want[cols['device']] = position['device']
+    return want
+
+
+def changed_values(want, current, field_metadata, tz):
+    """The subset of want that differs visibly from the current column values."""
+    out = {}
+    for column, value in want.items():
+        old = current.get(column)
+        datatype = field_metadata[column]['datatype']
+        if datatype == 'datetime':
+            if same_day(old, value, tz):
+                continue
+        elif datatype == 'bool':
+            if bool(old) == bool(value):
+                continue
+        elif datatype in ('int', 'float'):
+            if old is not None and int(old) == value:
+                continue
+        elif old == value:
+            continue
+        out[column] = value
+    return out
