@@ -18,6 +18,7 @@ PURPOSES = {
     'device': ('text', 'comments'),
 }
 SET_OPTIONS = ('owner', 'allow_readonly')
+LABEL_CHARS = frozenset('abcdefghijklmnopqrstuvwxyz0123456789_')  # calibre labels: [a-z][a-z0-9_]*
 
 DEFAULT_COLUMNS = (
     # purpose, label stem, heading, datatype, display
@@ -31,7 +32,7 @@ DEFAULT_COLUMNS = (
 
 def default_labels(user=None):
     """(purpose, label, heading, datatype, display) of the default set, per user when named."""
-    suffix = ''.join(c if c.isalnum() else '_' for c in (user or '').lower()).strip('_')
+    suffix = ''.join(c if c in LABEL_CHARS else '_' for c in (user or '').lower()).strip('_')
     out = []
     for purpose, stem, heading, datatype, display in DEFAULT_COLUMNS:
         label = f'kor_{stem}' + (f'_{suffix}' if suffix else '')
@@ -96,7 +97,8 @@ def desired_values(column_set, field_metadata, state, position, tz):
     status = state.get('status')
     if 'status' in cols and status:
         if field_metadata[cols['status']]['datatype'] == 'bool':
-            want[cols['status']] = True if status == READ else None
+            if status == READ:  # a Yes/No column is only ever set to Yes
+                want[cols['status']] = True
         else:
             want[cols['status']] = status
     if 'percent' in cols and state.get('percentage') is not None:

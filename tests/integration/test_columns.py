@@ -156,3 +156,23 @@ def test_a_document_linked_late_updates_the_columns(server, tmp_path):
             break
         time.sleep(0.2)
     assert v_before['*kor_percent_alice'] == 41 and v['*kor_percent_alice'] == 35
+
+
+def test_resync_projects_into_a_newly_mapped_column_only_for_books_with_state(server, home):
+    server.stop()  # the command line needs calibre's library lock
+    try:
+        common = ('--library', server.library, '--userdb', home.userdb)
+        home.run('calibredb', '--library-path', server.library, 'add_custom_column', 'pos', 'Position', 'text')
+        home.run('calibredb', '--library-path', server.library, 'set_custom', 'pos', '2', 'set by hand')
+        cli(home, 'columns', 'set', 'position', '#pos', '--user', 'alice', *common)
+        dry = cli(home, 'columns', 'resync', '--dry-run', *common)
+        assert set(dry['changed']['alice']) == {'1', '2', '3'}
+        assert home.run('calibredb', '--library-path', server.library, 'list', '--fields', '*pos',
+                        '--for-machine').stdout.count('/body') == 0  # a dry run writes nothing
+        cli(home, 'columns', 'resync', *common)
+        rows = {r['id']: r.get('*pos') for r in json.loads(home.run(
+            'calibredb', '--library-path', server.library, 'list', '--fields', '*pos', '--for-machine').stdout)}
+        assert all(rows[i].startswith('/body') for i in (1, 2, 3))
+        assert cli(home, 'columns', 'resync', '--dry-run', *common)['changed']['alice'] == {}
+    finally:
+        server.start()
