@@ -34,6 +34,21 @@ class BookBoss(_Base):
         from calibre_plugins.bookboss.plugin.registration import endpoints_for_content_server_plugin
         return endpoints_for_content_server_plugin()
 
+    def is_customizable(self):
+        return True
+
+    def config_widget(self):
+        # GUI only: Qt is imported here, never on calibre-server's path.
+        from calibre.gui2.ui import get_gui
+        from calibre_plugins.bookboss.plugin.config_gui import ConfigWidget, calibre_user_names
+        gui = get_gui()
+        if gui is None or gui.current_db is None:
+            return ('Open a library first', 'BookBoss keeps its column mapping in each library.')
+        return ConfigWidget(gui.current_db.new_api, calibre_user_names())
+
+    def save_settings(self, config_widget):
+        config_widget.save()
+
     def cli_main(self, argv):
         from calibre_plugins.bookboss.plugin.cli import main
         return main(argv[1:])

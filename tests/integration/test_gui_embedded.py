@@ -2,19 +2,51 @@
 
 import hashlib
 import json
+import os
+import time
+import zipfile
 
 import pytest
 
 from harness import CalibreGui
+from koreader_client import Device, partial_md5
+
+PROBE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'gui_probe')
 
 
 @pytest.fixture(scope='module')
 def gui(home):
-    g = CalibreGui(home, home.library('GuiLibrary'))
+    library = home.library('GuiLibrary')
+    probe_zip = os.path.join(home.base, 'probe.zip')
+    with zipfile.ZipFile(probe_zip, 'w') as z:
+        for name in os.listdir(PROBE):
+            if not name.startswith('__pycache__'):
+                z.write(os.path.join(PROBE, name), name)
+    home.run('calibre-customize', '-a', probe_zip)
+    home.env['BOOKBOSS_PROBE_DIR'] = probe_dir = os.path.join(home.base, 'probe')
+    os.makedirs(probe_dir)
+    g = CalibreGui(home, library)
     g.add_user('gina', 'pw')
+    home.run('calibre-debug', '-r', 'BookBoss', '--', 'columns', 'create', '--library', library,
+             '--userdb', os.path.join(home.config, 'server-users.sqlite'))
     g.start()
+    g.probe_dir = probe_dir
     yield g
     g.stop()
+
+
+def ask_gui(gui, book_id, column):
+    with open(os.path.join(gui.probe_dir, 'query.json'), 'w') as f:
+        json.dump({'book_id': book_id, 'column': column}, f)
+    answer = os.path.join(gui.probe_dir, 'answer.json')
+    for _ in range(100):
+        if os.path.exists(answer):
+            with open(answer) as f:
+                data = json.load(f)
+            os.remove(answer)
+            return data
+        time.sleep(0.1)
+    raise AssertionError('the GUI probe did not answer:\n' + gui.output()[-2000:])
 
 
 def test_gui_embedded_server_logs_in_pushes_and_pulls(gui):
@@ -26,3 +58,18 @@ def test_gui_embedded_server_logs_in_pushes_and_pulls(gui):
     status, h, raw = gui.request('GET', '/koreader/syncs/progress/guidoc', headers=headers)
     assert status == 200 and json.loads(raw)['percentage'] == 0.25
     assert 'BookBoss: FAILED' not in gui.output()
+
+
+def test_a_push_is_live_in_the_guis_own_library_and_its_view(gui):
+    kobo = Device(gui, 'gina', 'pw')
+    data, _ = kobo.download('/get/epub/1/GuiLibrary')
+    kobo.push(partial_md5(data), 0.42)
+    deadline = time.monotonic() + 10
+    while True:
+        status = ask_gui(gui, 1, '#kor_status')
+        percent = ask_gui(gui, 1, '#kor_percent')
+        if (status['view'], percent['view']) == ('Reading', '42%') or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert (status['db'], percent['db']) == ('Reading', '42')
+    assert (status['view'], percent['view']) == ('Reading', '42%'), (status, percent)
