@@ -29,6 +29,10 @@ class BookBoss(_Base):
         if not HAS_CONTENT_SERVER_PLUGIN:
             from calibre_plugins.bookboss.plugin.registration import install_finalize_hook
             install_finalize_hook()
+        import sys
+        if 'calibre.gui2.ui' in sys.modules:  # the calibre GUI: recognise books sent to devices
+            from calibre_plugins.bookboss.plugin.device_hook import install_when_gui_ready
+            install_when_gui_ready()
 
     def content_server_endpoints(self):
         from calibre_plugins.bookboss.plugin.registration import endpoints_for_content_server_plugin

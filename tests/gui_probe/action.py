@@ -22,6 +22,14 @@ class ProbeAction(InterfaceAction):
         with open(query) as f:
             q = json.load(f)
         os.remove(query)
+        if q.get('cmd') == 'connect_folder':
+            self.gui.connect_to_folder_named(q['path'])
+            return self.reply({'ok': True})
+        if q.get('cmd') == 'send':
+            self.gui.sync_to_device(None, False, send_ids=[q['book_id']])
+            return self.reply({'ok': True})
+        if q.get('cmd') == 'device':
+            return self.reply({'connected': bool(self.gui.device_manager.is_device_connected)})
         db = self.gui.current_db.new_api
         model = self.gui.library_view.model()
         row = model.db.data.id_to_index(q['book_id'])
@@ -30,7 +38,10 @@ class ProbeAction(InterfaceAction):
             index = model.index(row, model.column_map.index(q['column']))
             shown = model.data(index, Qt.ItemDataRole.DisplayRole)
         value = db.field_for(q['column'], q['book_id'])
+        self.reply({'db': None if value is None else str(value), 'view': None if shown is None else str(shown),
+                    'columns_in_view': list(model.column_map)})
+
+    def reply(self, data):
         with open(os.path.join(self.dir, 'answer.tmp'), 'w') as f:
-            json.dump({'db': None if value is None else str(value), 'view': None if shown is None else str(shown),
-                       'columns_in_view': list(model.column_map)}, f)
+            json.dump(data, f)
         os.replace(os.path.join(self.dir, 'answer.tmp'), os.path.join(self.dir, 'answer.json'))

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from harness import CalibreGui
-from koreader_client import Device, partial_md5
+from koreader_client import Device, md5_text as md5_name, partial_md5
 
 PROBE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'gui_probe')
 
@@ -25,6 +25,9 @@ def gui(home):
     home.run('calibre-customize', '-a', probe_zip)
     home.env['BOOKBOSS_PROBE_DIR'] = probe_dir = os.path.join(home.base, 'probe')
     os.makedirs(probe_dir)
+    # calibre's device scanner needs /sys/bus/usb, which containers and CI machines may lack
+    os.makedirs(os.path.join(home.base, 'sys', 'bus', 'usb', 'devices'))
+    home.env['SYSFS_PATH'] = os.path.join(home.base, 'sys')
     g = CalibreGui(home, library)
     g.add_user('gina', 'pw')
     home.run('calibre-debug', '-r', 'BookBoss', '--', 'columns', 'create', '--library', library,
@@ -35,9 +38,9 @@ def gui(home):
     g.stop()
 
 
-def ask_gui(gui, book_id, column):
+def ask_gui(gui, book_id=None, column=None, **command):
     with open(os.path.join(gui.probe_dir, 'query.json'), 'w') as f:
-        json.dump({'book_id': book_id, 'column': column}, f)
+        json.dump(dict(command, book_id=book_id, column=column), f)
     answer = os.path.join(gui.probe_dir, 'answer.json')
     for _ in range(100):
         if os.path.exists(answer):
@@ -73,3 +76,35 @@ def test_a_push_is_live_in_the_guis_own_library_and_its_view(gui):
         time.sleep(0.3)
     assert (status['db'], percent['db']) == ('Reading', '42')
     assert (status['view'], percent['view']) == ('Reading', '42%'), (status, percent)
+
+
+def test_a_book_sent_to_a_folder_device_is_recognised_after_a_push(gui, home):
+    folder = os.path.join(home.base, 'kobo-folder')
+    os.makedirs(folder)
+    ask_gui(gui, cmd='connect_folder', path=folder)
+    for _ in range(100):
+        if ask_gui(gui, cmd='device')['connected']:
+            break
+        time.sleep(0.1)
+    ask_gui(gui, 2, cmd='send')
+    sent = []
+    for _ in range(200):
+        sent = [os.path.join(dp, f) for dp, _, fs in os.walk(folder) for f in fs if f.endswith('.epub')]
+        if sent:
+            break
+        time.sleep(0.1)
+    assert sent, gui.output()[-3000:]
+    time.sleep(1)  # the digest is recorded right after the driver returns
+    with open(sent[0], 'rb') as f:
+        document = partial_md5(f.read())  # what KOReader computes on the device
+    kobo = Device(gui, 'gina', 'pw', 'Kobo over USB')
+    kobo.push(document, 0.5)
+    import sqlite3
+    with sqlite3.connect(os.path.join(home.config, 'plugins', 'BookBoss', 'bookboss.sqlite')) as c:
+        link = c.execute('SELECT book_id, format FROM document_links WHERE document=?', (document,)).fetchone()
+        kinds = {r[0] for r in c.execute('SELECT kind FROM digests WHERE digest=?', (document,))}
+    assert link == (2, 'EPUB') and kinds == {'device'}
+    by_name = md5_name(os.path.basename(sent[0]))
+    kobo.push(by_name, 0.6)  # KOReader's "filename" checksum of the file as it landed
+    with sqlite3.connect(os.path.join(home.config, 'plugins', 'BookBoss', 'bookboss.sqlite')) as c:
+        assert c.execute('SELECT book_id FROM document_links WHERE document=?', (by_name,)).fetchone() == (2,)
