@@ -60,3 +60,35 @@ class CalibreLibraries:
                         not authors or authors_set(all_authors[book_id]) == authors):
                     found.append((db.library_id, book_id, db.formats(book_id) or ()))
         return found
+
+    def title_of(self, user, key):
+        db = self.db_for(user, key.library_uuid)
+        return db.field_for('title', key.book_id) if db is not None else None
+
+    def search_books(self, user, text, limit=20):
+        """Visible books whose title or authors contain text (case-insensitive)."""
+        request = SimpleNamespace(username=user)
+        wanted = normalise(text or '')
+        found = []
+        if not wanted:
+            return found
+        for library_id, library_name in self._allowed(request).items():
+            db = self.ctx.get_library(request, library_id)
+            ids = self.ctx.allowed_book_ids(request, db)
+            titles = db.all_field_for('title', ids)
+            authors = db.all_field_for('authors', ids)
+            for book_id in sorted(ids):
+                if wanted in normalise(titles[book_id]) or wanted in normalise(' & '.join(authors[book_id] or ())):
+                    formats = db.formats(book_id) or ()
+                    if formats:
+                        found.append({'library_uuid': db.library_id, 'library': library_name, 'book_id': book_id,
+                                      'title': titles[book_id], 'authors': ' & '.join(authors[book_id] or ()),
+                                      'formats': list(formats)})
+                        if len(found) >= limit:
+                            return found
+        return found
+
+    def allowed_libraries(self, user):
+        """[(library name, open db)] the user may use."""
+        request = SimpleNamespace(username=user)
+        return [(name, self.ctx.get_library(request, lid)) for lid, name in self._allowed(request).items()]

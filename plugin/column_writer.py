@@ -11,7 +11,7 @@ import threading
 import traceback
 from datetime import datetime
 
-from .column_sets import changed_values, desired_values, problems, status_from_column, usable
+from .column_sets import PURPOSES, changed_values, desired_values, problems, status_from_column, usable
 from .reading_state import UNREAD
 
 NAMESPACE = 'bookboss'
@@ -68,6 +68,25 @@ class ColumnWriter:
         if self.user_manager.is_readonly(user) and not column_set.get('allow_readonly'):
             return None
         return column_set
+
+    def summary(self, user):
+        """[{'library', 'text'}]: whether the user owns a column set in each library, and its problems."""
+        out = []
+        for name, db in self.libraries.allowed_libraries(user):
+            column_set = set_owned_by(column_sets(db), user, self.user_manager.all_user_names)
+            if column_set is None:
+                text = 'you own no column set here, so your reading state is kept by BookBoss only'
+            else:
+                fm = field_metadata(db)
+                mapped = ', '.join(f'{p} → {c}' for p, c in column_set.items() if p in PURPOSES and c)
+                text = f'your column set: {mapped or "nothing mapped"}'
+                found = problems(column_set, fm)
+                if found:
+                    text += '; problems: ' + '; '.join(f'{p} → {c}: {m}' for p, c, m in found)
+                if self.user_manager.is_readonly(user) and not column_set.get('allow_readonly'):
+                    text += ' (read-only account: columns are not written)'
+            out.append({'library': name, 'text': text})
+        return out
 
     def current_status(self, user, key):
         """The status the owner's status column shows now, or None (no set, no column, no access)."""

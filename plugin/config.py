@@ -8,6 +8,9 @@ import os
 DEFAULTS = {
     # Empty: <config_dir>/plugins/BookBoss/bookboss.sqlite
     'sidecar_path': '',
+    # The address devices use to reach this server, e.g. https://books.example.org (shown on the
+    # /koreader page); empty: taken from how the browser reached the server.
+    'public_url': '',
     # Addresses of reverse proxies whose X-Forwarded-For is believed for login throttling.
     'trusted_proxies': [],
 }

@@ -12,6 +12,7 @@ import traceback
 from .protocol import (
     ACCOUNTS_IN_CALIBRE, BAD_JSON, MAX_BODY_BYTES, REGISTRATION_DISABLED, STORAGE_FAILED,
     KosyncError, invalid, normalize_document, parse_push, progress_record)
+from .setup_page import install_page
 from .store import StoreError
 from .vendor import bottle
 
@@ -79,14 +80,15 @@ class KosyncApp(bottle.Bottle):
         return super().__call__(environ, start_response)
 
 
-def make_app(store, authenticator, catalog=None, columns=None, log=print):
+def make_app(store, authenticator, catalog=None, columns=None, page=None, log=print):
     """Build the kosync WSGI app around its collaborators.
 
     store: plugin.store.Store; authenticator: authenticate(environ) -> username or a
     401 KosyncError; catalog: bind(user, document, metadata) -> BookKey or None
     (plugin.catalog.Catalog), or None when documents are never matched to books;
     columns: current_status(user, BookKey) and project(user, library_uuid, book_id)
-    (plugin.column_writer.ColumnWriter), or None.
+    (plugin.column_writer.ColumnWriter), or None; page: plugin.setup_page.SetupPage for
+    the browser page at the root, or None.
     """
     app = KosyncApp(log)
 
@@ -149,4 +151,6 @@ def make_app(store, authenticator, catalog=None, columns=None, log=print):
         book = catalog.bind(name, document) if catalog else None
         return progress_record(store.position_for(name, document, book))
 
+    if page is not None:
+        install_page(app, page)
     return app

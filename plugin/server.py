@@ -5,6 +5,7 @@ import it only once the server is being built (registration.py), never from
 initialize().
 """
 
+import socket
 import sys
 import threading
 
@@ -18,11 +19,13 @@ from .column_writer import ColumnWriter
 from .downloads import DownloadRecorder
 from .kosync_app import make_app
 from .library_index import index_server_libraries
+from .setup_page import SetupPage
 from .store import Store
 from .throttle import DEFAULT_BLOCK_SECONDS, DEFAULT_FAILURES, LoginThrottle
 from .wsgi_bridge import build_environ, call_wsgi
 
 PREFIX = '/koreader'
+PAGE_PATHS = ('', 'link')  # the browser page; everything else under /koreader is KOReader's API
 _lock = threading.RLock()
 _stores = {}
 
@@ -82,12 +85,46 @@ class Services:
         self.downloads = DownloadRecorder(self.store, self.catalog, log)
         authenticator = Authenticator(CalibreAccounts(ctx.user_manager), throttle_for(ctx.opts),
                                       trusted_proxies=config.prefs()['trusted_proxies'], log=log)
-        self.app = make_app(self.store, authenticator, self.catalog, self.columns, log)
+        page = SetupPage(self.store, PageSite(self.libraries, self.columns), config.prefs()['public_url'])
+        self.app = make_app(self.store, authenticator, self.catalog, self.columns, page, log)
         if self.store.pending_projections():
             self.columns.start_drainer()
         self.indexer = threading.Thread(target=index_server_libraries, name='BookBossIndex', daemon=True,
                                         args=(ctx, self.store, self.catalog, log))
         self.indexer.start()
+
+
+class PageSite:
+    """What the browser page asks of calibre."""
+
+    def __init__(self, libraries, columns):
+        self.visible, self.title_of = libraries.visible, libraries.title_of
+        self.search_books, self.column_summary = libraries.search_books, columns.summary
+        self.columns = columns
+
+    def project(self, user, key):
+        self.columns.project(user, key.library_uuid, key.book_id)
+
+    @staticmethod
+    def lan_addresses():
+        return lan_addresses()
+
+
+def lan_addresses():
+    """This machine's non-loopback IPv4 addresses (no packet is sent)."""
+    found = []
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(('192.0.2.1', 9))
+            found.append(s.getsockname()[0])
+    except OSError:
+        pass
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.append(info[4][0])
+    except OSError:
+        pass
+    return [a for i, a in enumerate(found) if a not in found[:i] and not a.startswith('127.')]
 
 
 def services_for(ctx):
@@ -106,11 +143,25 @@ def koreader(ctx, rd, rest):
     opts = ctx.opts
     scheme = 'https' if getattr(opts, 'ssl_certfile', None) and getattr(opts, 'ssl_keyfile', None) else 'http'
     prefix = (getattr(opts, 'url_prefix', None) or '').rstrip('/')
-    environ = build_environ(rd, rest, prefix + PREFIX, scheme, {'calibre.ctx': ctx, 'calibre.rd': rd})
+    extra = {'calibre.ctx': ctx, 'calibre.rd': rd}
+    if rest in PAGE_PATHS:
+        extra.update(page_login(ctx, rd))
+    environ = build_environ(rd, rest, prefix + PREFIX, scheme, extra)
     body = call_wsgi(services_for(ctx).app, environ, rd)
     if environ.get('bookboss.user'):
         rd.username = environ['bookboss.user']  # calibre's per-user permissions apply from here on
     return body
+
+
+def page_login(ctx, rd):
+    """The browser page uses calibre's own login (Basic or Digest, calibre's ban list); calibre
+    renders the challenge when this raises. KOReader's API paths never come here."""
+    router = getattr(ctx.url_for, '__self__', None)
+    controller = getattr(router, 'auth_controller', None)
+    if not ctx.opts.auth or controller is None:
+        return {'bookboss.auth_enabled': False}
+    controller(rd, koreader)
+    return {'bookboss.auth_enabled': True, 'bookboss.page_user': rd.username}
 
 
 def endpoints():

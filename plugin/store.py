@@ -146,6 +146,11 @@ class Store(DigestRecords, BookRecords):
             return _progress_dict(row)
         return self._read(work)
 
+    def documents(self, user):
+        """Every document the user synced: {document: latest row}."""
+        return self._read(lambda c: {r['document']: _progress_dict(r) for r in c.execute(
+            'SELECT * FROM progress WHERE user=?', (user,))})
+
     def push_history(self, user, document=None, device_id=None):
         clauses, args = ['user=?'], [user]
         if document is not None:

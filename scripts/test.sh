@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 . scripts/deps.sh
 need_packages 'calibre:command -v calibre-server' 'python3-pytest:/usr/bin/python3 -c "import pytest"' \
               'python3-hypothesis:/usr/bin/python3 -c "import hypothesis"' \
-              'debootstrap:[ "$(id -u)" != 0 ] || command -v debootstrap' 'curl:command -v curl'
+              'debootstrap:[ "$(id -u)" != 0 ] || command -v debootstrap' 'curl:command -v curl' \
+              'chromium:command -v chromium' 'chromium-driver:command -v chromedriver' \
+              'python3-selenium:/usr/bin/python3 -c "import selenium"'
 
 quick=0
 if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi

@@ -50,3 +50,26 @@ else:
     settings.register_profile('ci', derandomize=True, deadline=None, max_examples=200)
     settings.register_profile('dev', deadline=None, max_examples=100)
     settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'dev'))
+
+
+# Fixtures shared by the integration and browser tests: a real calibre home per module.
+import pytest  # noqa: E402
+
+from harness import CalibreHome, built_zip, calibre_version  # noqa: E402
+
+
+def pytest_report_header(config):
+    return f'calibre under test: {calibre_version()}'
+
+
+@pytest.fixture(scope='session')
+def plugin_zip():
+    return built_zip()
+
+
+@pytest.fixture(scope='module')
+def home(plugin_zip):
+    h = CalibreHome(plugin_zip)
+    yield h
+    if not os.environ.get('BOOKBOSS_KEEP_TMP'):
+        h.cleanup()

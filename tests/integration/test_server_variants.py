@@ -92,3 +92,17 @@ def test_answers_calibre_gives_before_plugin_code_runs(home, library):
         assert status == 400 and dict(headers)['Content-Type'].startswith('text/plain')
     finally:
         srv.stop()
+
+
+def test_without_calibre_auth_the_page_gives_instructions_and_says_how_to_enable_per_user_views(home, library):
+    srv = CalibreServer(home, [library]).start()
+    try:
+        status, headers, raw = srv.request('GET', '/koreader', headers={'Host': 'books.example.org:8080'})
+        page = raw.decode()
+        assert status == 200 and dict(headers)['Content-Type'] == 'text/html; charset=utf-8'
+        assert 'http://books.example.org:8080/koreader' in page and 'loopback-warning' not in page
+        assert 'id="no-auth"' in page and '--enable-auth' in page and 'id="devices"' not in page
+        # KOReader's own requests are unaffected
+        assert srv.request('GET', '/koreader/healthcheck')[2] == b'{"state":"OK"}'
+    finally:
+        srv.stop()
