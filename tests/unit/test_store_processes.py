@@ -1,35 +1,38 @@
-"""The calibre GUI and a standalone calibre-server may write one sidecar at the same time."""
+"""The calibre GUI and a standalone calibre-server may write one sidecar at the same time:
+two separate calibre programs (calibre-debug processes) hammer one sidecar file."""
 
-import multiprocessing
+import os
+import subprocess
+import sys
 
-from bookboss.plugin.books import BookKey
+import bookboss
 from bookboss.plugin.store import Store
 
-
-def writer(path, name, n, errors):
-    store = Store(path)
-    try:
-        for i in range(n):
-            store.record_push(name, dict(document=f'd{i}', percentage=i / n, progress='p', device=name,
-                                         device_id=name, metadata=None))
-            store.record_digests([(f'{name}{i}', 'device', BookKey('lib', i, 'EPUB'), None, name)])
-    except Exception as e:  # pragma: no cover - reported to the parent
-        errors.put(repr(e))
-    finally:
-        store.close()
+WRITER = r'''
+import sys
+sys.path.insert(0, {staged!r})
+from bookboss.plugin.books import BookKey
+from bookboss.plugin.store import Store
+store = Store({path!r})
+name, n = {name!r}, 150
+for i in range(n):
+    store.record_push(name, dict(document=f'd{{i}}', percentage=i / n, progress='p', device=name,
+                                 device_id=name, metadata=None))
+    store.record_digests([(f'{{name}}{{i}}', 'device', BookKey('lib', i, 'EPUB'), None, name)])
+store.close()
+print('DONE', name)
+'''
 
 
 def test_two_processes_write_the_same_sidecar_without_errors_or_losses(tmp_path):
     path = str(tmp_path / 'shared.sqlite')
+    staged = os.path.dirname(os.path.dirname(os.path.abspath(bookboss.__file__)))
     Store(path).counts()
-    ctx = multiprocessing.get_context('fork')
-    errors = ctx.Queue()
-    procs = [ctx.Process(target=writer, args=(path, name, 150, errors)) for name in ('gui', 'server')]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(120)
-    assert all(p.exitcode == 0 for p in procs) and errors.empty()
+    procs = [subprocess.Popen(['calibre-debug', '-c', WRITER.format(staged=staged, path=path, name=name)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name in ('gui', 'server')]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
     store = Store(path)
     assert store.counts()['documents'] == 300
     assert store.digest_counts() == {'device': 300}
