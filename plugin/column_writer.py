@@ -174,5 +174,5 @@ class ColumnWriter:
             self.wakeup.clear()
             try:
                 self.drain()
-            except Exception:
-                self.log('BookBoss: draining the column queue failed:\n' + traceback.format_exc())
+            except Exception as e:
+                self.log(f'BookBoss: draining the column queue failed: {e}')

@@ -8,6 +8,7 @@ initialize().
 import socket
 import sys
 import threading
+import traceback
 
 from calibre.srv.routes import endpoint
 
@@ -17,8 +18,9 @@ from .calibre_libraries import CalibreLibraries
 from .catalog import Catalog
 from .column_writer import ColumnWriter
 from .downloads import DownloadRecorder
-from .kosync_app import make_app
+from .kosync_app import json_bytes, make_app
 from .library_index import index_server_libraries
+from .protocol import STORAGE_FAILED
 from .setup_page import SetupPage
 from .store import Store
 from .throttle import DEFAULT_BLOCK_SECONDS, DEFAULT_FAILURES, LoginThrottle
@@ -54,12 +56,17 @@ def server_log(ctx):
     return log
 
 
+# KOReader gives a push 2 s per socket operation and 5 s in all: a sidecar locked by another
+# program must answer 502 before that, not hang. Real transactions take milliseconds.
+SIDECAR_BUSY_TIMEOUT = 1.5
+
+
 def shared_store(path):
     """One Store per sidecar file per process (the GUI may build several servers)."""
     with _lock:
         store = _stores.get(path)
         if store is None:
-            store = _stores[path] = Store(path)
+            store = _stores[path] = Store(path, busy_timeout=SIDECAR_BUSY_TIMEOUT)
         return store
 
 
@@ -87,8 +94,7 @@ class Services:
                                       trusted_proxies=config.prefs()['trusted_proxies'], log=log)
         page = SetupPage(self.store, PageSite(self.libraries, self.columns), config.prefs()['public_url'])
         self.app = make_app(self.store, authenticator, self.catalog, self.columns, page, log)
-        if self.store.pending_projections():
-            self.columns.start_drainer()
+        self.columns.start_drainer()  # applies queued column writes; no sidecar I/O here
         self.indexer = threading.Thread(target=index_server_libraries, name='BookBossIndex', daemon=True,
                                         args=(ctx, self.store, self.catalog, log))
         self.indexer.start()
@@ -147,7 +153,14 @@ def koreader(ctx, rd, rest):
     if rest in PAGE_PATHS:
         extra.update(page_login(ctx, rd))
     environ = build_environ(rd, rest, prefix + PREFIX, scheme, extra)
-    body = call_wsgi(services_for(ctx).app, environ, rd)
+    try:
+        app = services_for(ctx).app
+    except Exception:
+        server_log(ctx)('BookBoss: could not start:\n' + traceback.format_exc())
+        rd.status_code = STORAGE_FAILED.status
+        rd.outheaders.set('Content-Type', 'application/json', replace_all=True)
+        return json_bytes(STORAGE_FAILED.body())
+    body = call_wsgi(app, environ, rd)
     if environ.get('bookboss.user'):
         rd.username = environ['bookboss.user']  # calibre's per-user permissions apply from here on
     return body

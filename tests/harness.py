@@ -117,15 +117,27 @@ class CalibreServer:
             return f.read().decode('utf-8', 'replace')
 
     def stop(self, sig=signal.SIGTERM):
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
             os.killpg(self.proc.pid, sig)
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(30)
-        if self.proc is not None:
-            self.log.close()
+        # calibre's worker processes share the process group and may hold the library lock a
+        # moment longer: wait until the whole group is gone before anyone starts the next server.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
 
     def request(self, method, path, body=None, headers=None, timeout=30):
         """(status, headers as a list of (name, value), body bytes)."""
