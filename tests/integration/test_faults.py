@@ -128,19 +128,19 @@ def test_a_read_only_sidecar_answers_502_json_and_keeps_its_data(home, library):
 def test_a_full_disk_answers_502_json_and_the_server_goes_on(home, library, tmp_path):
     small = tmp_path / 'small'
     small.mkdir()
-    mount('-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', str(small))
+    mount('-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', str(small))
     try:
         home.env['BOOKBOSS_SIDECAR'] = str(small / 'bookboss.sqlite')
         server = CalibreServer(home, [library]).start()
         try:
             assert push_raw(server, 'small', 0.1)[0] == 200
-            with open(small / 'filler', 'wb') as f:
-                try:
+            try:  # fill the disk to the last block
+                with open(small / 'filler', 'wb') as f:
                     while True:
-                        f.write(b'\0' * 65536)
+                        f.write(b'\0' * 4096)
                         f.flush()
-                except OSError:
-                    pass
+            except OSError:
+                pass
             answers = [push_raw(server, f'big{i}', 0.2, 'p' * 8000) for i in range(20)]
             assert_storage_error(next(a for a in answers if a[0] != 200))
             os.remove(small / 'filler')
