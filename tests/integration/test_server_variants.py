@@ -31,6 +31,11 @@ def test_with_calibre_auth_kosync_still_uses_its_own_headers_under_a_url_prefix(
                                      headers={'x-auth-user': 'erin', 'x-auth-key': md5('bad')})
         assert (status, raw) == (401, b'{"code":2001,"message":"Unauthorized"}')
         assert srv.request('GET', '/calibre/koreader/healthcheck')[2] == b'{"state":"OK"}'
+        # the browser page sits behind calibre's own login and gives the prefixed sync URL
+        assert srv.request('GET', '/calibre/koreader')[0] == 401
+        status, headers, raw = srv.request('GET', '/calibre/koreader/', headers={'Authorization': 'Basic ZXJpbjpwYXNzMQ=='})
+        assert status == 200 and f'http://127.0.0.1:{srv.port}/calibre/koreader</code>' in raw.decode()
+        assert f'http://127.0.0.1:{srv.port}/calibre/opds' in raw.decode()
     finally:
         srv.stop()
 
