@@ -182,16 +182,11 @@ def _queue_all(opts, store):
     for row in store.libraries().values():
         if opts.library and os.path.abspath(opts.library) != row['path']:
             continue
-        for (user,) in _users_with_state(store, row['uuid']):
+        for user in store.users_with_state(row['uuid']):
             for book_id in store.books_with_state(user, row['uuid']):
                 store.queue_projection(user, row['uuid'], book_id, 'queued by columns resync')
                 queued += 1
     return queued
-
-
-def _users_with_state(store, library_uuid):
-    return store._read(lambda c: c.execute(
-        'SELECT DISTINCT user FROM reading_state WHERE library_uuid=?', (library_uuid,)).fetchall())
 
 
 class _OneLibrary:

@@ -7,10 +7,10 @@ Writes go only where a value changes visibly; a write that cannot happen now wai
 the sidecar's pending queue. Nothing here ever lets an error reach the sync answer.
 """
 
-import threading
 import traceback
 from datetime import datetime
 
+from .background import PeriodicWorker
 from .column_sets import PURPOSES, changed_values, desired_values, problems, status_from_column, usable
 from .reading_state import UNREAD
 
@@ -56,9 +56,7 @@ class ColumnWriter:
     def __init__(self, store, libraries, user_manager, notify_changes, log):
         self.store, self.libraries, self.user_manager = store, libraries, user_manager
         self.notify_changes, self.log = notify_changes, log
-        self.drainer = None
-        self.wakeup = threading.Event()
-        self.lock = threading.Lock()
+        self.drainer = PeriodicWorker('BookBossColumns', DRAIN_SECONDS, self.drain, log)
         self.known_problems = {}  # (library_uuid, owner) -> problems last recorded
 
     def _owner_set(self, user, db):
@@ -129,7 +127,7 @@ class ColumnWriter:
                 self.store.queue_projection(user, library_uuid, book_id, f'{type(e).__name__}: {e}')
             except Exception:
                 self.log('BookBoss: could not queue the projection:\n' + traceback.format_exc())
-            self.start_drainer()
+            self.drainer.start()
             return {}
 
     def changes_for(self, db, column_set, owner, library_uuid, book_id):
@@ -154,25 +152,9 @@ class ColumnWriter:
         """Queue a projection for the background writer. Used where calibre holds the library's
         read lock (inside a download), so a write now would fail."""
         self.store.queue_projection(user, library_uuid, book_id, None)
-        self.start_drainer()
-        self.wakeup.set()
+        self.drainer.wake()
 
     def drain(self):
         """Apply queued projections; those that still fail stay queued."""
         for row in self.store.pending_projections():
             self.project(row['user'], row['library_uuid'], row['book_id'])
-
-    def start_drainer(self):
-        with self.lock:
-            if self.drainer is None:
-                self.drainer = threading.Thread(target=self._drain_forever, name='BookBossColumns', daemon=True)
-                self.drainer.start()
-
-    def _drain_forever(self):
-        while True:
-            self.wakeup.wait(DRAIN_SECONDS)
-            self.wakeup.clear()
-            try:
-                self.drain()
-            except Exception as e:
-                self.log(f'BookBoss: draining the column queue failed: {e}')

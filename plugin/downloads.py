@@ -12,6 +12,7 @@ import threading
 import time
 from collections import OrderedDict
 
+from .background import PeriodicWorker
 from .books import BookKey
 from .digests import name_md5, partial_md5_of
 from .koreader_names import opds_default_names, server_file_names
@@ -62,8 +63,7 @@ class DownloadRecorder:
         self.versions = OrderedDict()   # file version -> digest entries recorded for it
         self.libraries = set()
         self.touches, self.served = [], []
-        self.wakeup = threading.Event()
-        self.flusher = None
+        self.flusher = PeriodicWorker('BookBossDigestFlush', FLUSH_SECONDS, self.flush, log)
 
     def record(self, ctx, rd, db, book_id, fmt, result):
         f = getattr(result, 'output', result)
@@ -82,7 +82,7 @@ class DownloadRecorder:
                 self.touches.extend((d, k, key, user, now) for d, k, _, _, _ in entries)
                 if user:
                     self.served.append((key, user, now))
-                self._start_flusher()
+                self.flusher.start()
                 return
         digest = partial_md5_of(f, st.st_size)
         entries = [(digest, 'served', key, user, f'{st.st_size} bytes, {rd.method}')]
@@ -100,20 +100,6 @@ class DownloadRecorder:
                 self.versions.popitem(last=False)
         if new:
             self.catalog.bind_new_digests(new)
-
-    def _start_flusher(self):
-        if self.flusher is None:
-            self.flusher = threading.Thread(target=self._flush_forever, name='BookBossDigestFlush', daemon=True)
-            self.flusher.start()
-
-    def _flush_forever(self):
-        while True:
-            self.wakeup.wait(FLUSH_SECONDS)
-            self.wakeup.clear()
-            try:
-                self.flush()
-            except Exception as e:
-                self.log(f'BookBoss: could not update download times: {e}')
 
     def flush(self):
         """Write queued last-seen and last-served times (batched off the request threads)."""

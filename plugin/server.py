@@ -94,7 +94,7 @@ class Services:
                                       trusted_proxies=config.prefs()['trusted_proxies'], log=log)
         page = SetupPage(self.store, PageSite(self.libraries, self.columns), config.prefs()['public_url'])
         self.app = make_app(self.store, authenticator, self.catalog, self.columns, page, log)
-        self.columns.start_drainer()  # applies queued column writes; no sidecar I/O here
+        self.columns.drainer.start()  # applies queued column writes; no sidecar I/O here
         self.indexer = threading.Thread(target=index_server_libraries, name='BookBossIndex', daemon=True,
                                         args=(ctx, self.store, self.catalog, log))
         self.indexer.start()

@@ -77,6 +77,10 @@ class BookRecords:
                  ORDER BY timestamp DESC LIMIT 1'''
         return self._read(lambda c: _dict(c.execute(sql, (user, library_uuid, book_id)).fetchone()))
 
+    def users_with_state(self, library_uuid):
+        sql = 'SELECT DISTINCT user FROM reading_state WHERE library_uuid=? ORDER BY user'
+        return self._read(lambda c: [r[0] for r in c.execute(sql, (library_uuid,))])
+
     def books_with_state(self, user, library_uuid):
         sql = 'SELECT book_id FROM reading_state WHERE user=? AND library_uuid=? ORDER BY book_id'
         return self._read(lambda c: [r[0] for r in c.execute(sql, (user, library_uuid))])

@@ -173,18 +173,3 @@ change_settings(port={self.port}, listen_on='127.0.0.1')
     def add_user(self, name, password):
         self.home.run('calibre-server', '--userdb', os.path.join(self.home.config, 'server-users.sqlite'),
                       '--manage-users', '--', 'add', name, password)
-
-    def start(self, timeout=120):
-        self.log = open(self.log_path, 'ab')
-        self.proc = subprocess.Popen(self.args, env=self.home.env, stdout=self.log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f'calibre exited ({self.proc.returncode}):\n{self.output()}')
-            try:
-                if self.request('GET', '/opds', timeout=10)[0] in (200, 401):
-                    return self
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f'the calibre GUI server did not start:\n{self.output()}')
