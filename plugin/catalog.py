@@ -50,7 +50,7 @@ class Catalog:
     def bind(self, user, document, metadata=None):
         """Resolve and, when the document is newly linked, replay its history (late binding)."""
         key = self.resolve(user, document, metadata)
-        if key is not None:
+        if key is not None and self.store.linked_book(user, document) != key:
             self.store.link_document(user, document, key)
         return key
 

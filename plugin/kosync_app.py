@@ -84,7 +84,7 @@ def make_app(store, authenticator, catalog=None, columns=None, page=None, log=pr
     """Build the kosync WSGI app around its collaborators.
 
     store: plugin.store.Store; authenticator: authenticate(environ) -> username or a
-    401 KosyncError; catalog: bind(user, document, metadata) -> BookKey or None
+    401 KosyncError; catalog: resolve/bind(user, document, metadata) -> BookKey or None
     (plugin.catalog.Catalog), or None when documents are never matched to books;
     columns: current_status(user, BookKey) and project(user, library_uuid, book_id)
     (plugin.column_writer.ColumnWriter), or None; page: plugin.setup_page.SetupPage for
@@ -133,7 +133,8 @@ def make_app(store, authenticator, catalog=None, columns=None, page=None, log=pr
     def update_progress():
         name = user()
         push = parse_push(read_json_body(bottle.request.environ))
-        book = catalog.bind(name, push['document'], push['metadata']) if catalog else None
+        # resolve only: record_push links the document in the same transaction as the push
+        book = catalog.resolve(name, push['document'], push['metadata']) if catalog else None
         status = columns.current_status(name, book) if columns and book else None
         timestamp = store.record_push(name, push, book=book, current_status=status)
         if columns and book:
