@@ -28,10 +28,34 @@ def endpoints_for_content_server_plugin():
     """calibre >= 9.12 calls this only for enabled plugins, when the server is built."""
     try:
         from . import server
-        return server.endpoints()
+        endpoints = server.endpoints()
     except Exception:
         log_failure('load the /koreader endpoints')
         return []
+    ctx = building_server_context()
+    if ctx is not None:
+        try:
+            server.start(ctx)  # the library index starts with the server, as on older calibre
+        except Exception:
+            log_failure('start BookBoss for this server (it starts at the first request instead)')
+    return endpoints
+
+
+def building_server_context():
+    """The Context of the calibre Handler whose __init__ is asking for endpoints, or None.
+
+    calibre's plugin API passes no server context to content_server_endpoints(); the
+    Handler under construction is found on the call stack. If calibre changes this,
+    BookBoss simply starts at the server's first request.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        handler = frame.f_locals.get('self')
+        if type(handler).__name__ == 'Handler':
+            ctx = getattr(getattr(handler, 'router', None), 'ctx', None)
+            return ctx if getattr(ctx, 'library_broker', None) is not None else None
+        frame = frame.f_back
+    return None
 
 
 def attach(router):

@@ -111,3 +111,16 @@ def test_without_calibre_auth_the_page_gives_instructions_and_says_how_to_enable
         assert srv.request('GET', '/koreader/healthcheck')[2] == b'{"state":"OK"}'
     finally:
         srv.stop()
+
+
+def test_the_library_index_runs_when_the_server_starts(home, library):
+    srv = CalibreServer(home, [library]).start()  # no request reaches BookBoss
+    try:
+        import time
+        for _ in range(100):
+            if 'BookBoss: indexed library Books' in srv.output():
+                break
+            time.sleep(0.2)
+        assert 'BookBoss: indexed library Books' in srv.output(), srv.output()
+    finally:
+        srv.stop()
