@@ -45,7 +45,7 @@ def main(args):
             result = cli_columns.ACTIONS[opts.action](opts, store)
         else:
             result = COMMANDS[opts.command](store, opts)
-    except (StoreError, CommandError, cli_columns.LibraryBusy) as e:
+    except (StoreError, CommandError, cli_columns.ColumnsError) as e:
         print(f'BookBoss: {e}', file=sys.stderr)
         return 1
     finally:

@@ -12,8 +12,12 @@ from .column_sets import PURPOSES, default_labels, problems
 from .column_writer import column_sets, field_metadata, owner_of, save_column_sets
 
 
-class LibraryBusy(Exception):
-    pass
+class ColumnsError(Exception):
+    """A columns command that cannot be carried out (no library, bad arguments)."""
+
+
+class LibraryInUse(ColumnsError):
+    """calibre or calibre-server has the library open."""
 
 
 def add_parser(sub):
@@ -41,9 +45,9 @@ def open_library(opts):
     from calibre.utils.config import prefs
     path = os.path.abspath(opts.library or prefs['library_path'] or '')
     if not os.path.exists(os.path.join(path, 'metadata.db')):
-        raise LibraryBusy(f'no calibre library at {path}: give --library PATH')
+        raise ColumnsError(f'no calibre library at {path}: give --library PATH')
     if not singleinstance('db'):
-        raise LibraryBusy('calibre or calibre-server has the library open: stop it first, or use '
+        raise LibraryInUse('calibre or calibre-server has the library open: stop it first, or use '
                           'Preferences > Plugins > BookBoss > Customize in the calibre GUI')
     from calibre.db.legacy import LibraryDatabase
     db = LibraryDatabase(path).new_api
@@ -62,7 +66,7 @@ def find_column(fm, wanted):
     for k, meta in fm.items():
         if meta.get('name') == wanted:
             return k
-    raise LibraryBusy(f'no custom column {wanted} (columns: {", ".join(sorted(fm)) or "none"})')
+    raise ColumnsError(f'no custom column {wanted} (columns: {", ".join(sorted(fm)) or "none"})')
 
 
 def _set_for(sets, user, names, create=True):
@@ -70,7 +74,7 @@ def _set_for(sets, user, names, create=True):
         if (s.get('owner') or '') == (user or '') or (user and owner_of(s, names) == user):
             return s
     if not create:
-        raise LibraryBusy(f'no column set for {user or "the default user"}')
+        raise ColumnsError(f'no column set for {user or "the default user"}')
     s = {'owner': user or ''}
     sets.append(s)
     return s
@@ -110,7 +114,7 @@ def create(opts, store):
 
 def set_column(opts, store):
     if len(opts.args) != 2 or opts.args[0] not in PURPOSES:
-        raise LibraryBusy(f'usage: columns set PURPOSE COLUMN (PURPOSE: {", ".join(PURPOSES)}; COLUMN "-" unmaps)')
+        raise ColumnsError(f'usage: columns set PURPOSE COLUMN (PURPOSE: {", ".join(PURPOSES)}; COLUMN "-" unmaps)')
     purpose, wanted = opts.args
     with open_library(opts) as db:
         fm = field_metadata(db)
@@ -123,14 +127,14 @@ def set_column(opts, store):
 
 def set_owner(opts, store):
     if len(opts.args) != 1:
-        raise LibraryBusy('usage: columns owner NAME [--from CURRENT_OWNER]')
+        raise ColumnsError('usage: columns owner NAME [--from CURRENT_OWNER]')
     with open_library(opts) as db:
         sets = column_sets(db)
         names = user_names(opts)
         column_set = _set_for(sets, opts.from_user, names, create=False)
         new = opts.args[0]
         if any(s is not column_set and owner_of(s, names) == new for s in sets):
-            raise LibraryBusy(f'{new} already owns a column set in this library')
+            raise ColumnsError(f'{new} already owns a column set in this library')
         column_set['owner'] = new
         save_column_sets(db, sets)
         return {'set': column_set}
@@ -138,7 +142,7 @@ def set_owner(opts, store):
 
 def set_option(opts, store):
     if len(opts.args) != 2 or opts.args[0] != 'allow_readonly' or opts.args[1] not in ('yes', 'no'):
-        raise LibraryBusy('usage: columns option allow_readonly yes|no --user NAME')
+        raise ColumnsError('usage: columns option allow_readonly yes|no --user NAME')
     with open_library(opts) as db:
         sets = column_sets(db)
         column_set = _set_for(sets, opts.user, user_names(opts), create=False)
@@ -153,8 +157,8 @@ def resync(opts, store):
     try:
         with open_library(opts) as db:
             return _resync_open_library(opts, store, db)
-    except LibraryBusy as e:
-        if opts.dry_run or 'no calibre library' in str(e):
+    except LibraryInUse as e:
+        if opts.dry_run:
             raise
         return {'queued_for_the_running_server': _queue_all(opts, store), 'reason': str(e)}
 

@@ -158,6 +158,12 @@ def test_a_document_linked_late_updates_the_columns(server, tmp_path):
     assert v_before['*kor_percent_alice'] == 41 and v['*kor_percent_alice'] == 35
 
 
+def test_resync_while_the_server_runs_queues_the_work_for_it(server, home):
+    result = cli(home, 'columns', 'resync', '--library', server.library, '--userdb', home.userdb)
+    assert result['queued_for_the_running_server'] >= 3 and 'has the library open' in result['reason']
+    assert cli(home, 'status')['pending_column_writes'] >= 3
+
+
 def test_resync_projects_into_a_newly_mapped_column_only_for_books_with_state(server, home):
     server.stop()  # the command line needs calibre's library lock
     try:
