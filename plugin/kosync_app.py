@@ -110,6 +110,19 @@ def make_app(store, authenticator, catalog=None, columns=None, page=None, log=pr
         environ['bookboss.user'] = name = authenticator.authenticate(environ)
         return name
 
+    def book_of(name, document, metadata=None, bind=False):
+        """The library book a document is, or None. Matching never fails a sync: a calibre
+        library that cannot be searched right now leaves the document unmatched."""
+        if catalog is None:
+            return None
+        try:
+            return (catalog.bind if bind else catalog.resolve)(name, document, metadata)
+        except StoreError:
+            raise
+        except Exception:
+            log('BookBoss: could not match a document to a library book:\n' + traceback.format_exc())
+            return None
+
     @app.get('/healthcheck')
     def healthcheck():
         return {'state': 'OK'}
@@ -134,7 +147,7 @@ def make_app(store, authenticator, catalog=None, columns=None, page=None, log=pr
         name = user()
         push = parse_push(read_json_body(bottle.request.environ))
         # resolve only: record_push links the document in the same transaction as the push
-        book = catalog.resolve(name, push['document'], push['metadata']) if catalog else None
+        book = book_of(name, push['document'], push['metadata'])
         status = columns.current_status(name, book) if columns and book else None
         timestamp = store.record_push(name, push, book=book, current_status=status)
         if columns and book:
@@ -149,7 +162,7 @@ def make_app(store, authenticator, catalog=None, columns=None, page=None, log=pr
     def get_progress(document):
         name = user()
         document = normalize_document(document)
-        book = catalog.bind(name, document) if catalog else None
+        book = book_of(name, document, bind=True)
         return progress_record(store.position_for(name, document, book))
 
     if page is not None:

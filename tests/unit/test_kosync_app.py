@@ -208,3 +208,15 @@ def test_metadata_is_stored_and_kept_across_pushes_without_it(app, store):
     call(app, 'PUT', '/syncs/progress', body(metadata={'title': 'Dune', 'authors': 'Frank Herbert'}), ALICE)
     call(app, 'PUT', '/syncs/progress', body(percentage=0.5), ALICE)
     assert store.get_progress('alice', DOC)['metadata'] == {'title': 'Dune', 'authors': 'Frank Herbert'}
+
+
+def test_a_library_that_cannot_be_searched_leaves_the_document_unmatched_and_sync_goes_on(store):
+    class BrokenCatalog:
+        def resolve(self, *a):
+            raise RuntimeError('library is being switched')
+        bind = resolve
+    logged = []
+    app = make_app(store, Authenticator(Accounts(), LoginThrottle()), BrokenCatalog(), log=logged.append)
+    assert_json(*call(app, 'PUT', '/syncs/progress', body(), ALICE), 200)
+    assert assert_json(*call(app, 'GET', f'/syncs/progress/{DOC}', headers=ALICE), 200)['percentage'] == 0.3241
+    assert any('library is being switched' in line for line in logged)
