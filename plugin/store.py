@@ -19,7 +19,6 @@ HISTORY_PER_DEVICE = 1000          # newest pushes kept per (user, device_id)
 HISTORY_MAX_AGE_DAYS = 365         # older pushes are dropped
 
 
-
 class StoreError(Exception):
     """The sidecar cannot be read or written right now (locked, read-only, full, missing)."""
 

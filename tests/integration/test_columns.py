@@ -3,7 +3,7 @@ back from the library with calibredb."""
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 

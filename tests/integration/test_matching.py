@@ -9,7 +9,7 @@ import time
 import pytest
 
 from harness import CalibreServer
-from koreader_client import Device, basic, cd_filename, md5_text, partial_md5
+from koreader_client import Device, cd_filename, md5_text, partial_md5
 
 BOOKS = [('Alice in the Server Room', 'Ada Reader', 6), ('The Sync of Time', 'Kobo Stanza', 6),
          ('Pages & Positions', 'Ann Author & Bob Writer', 6), ('Dune: Messiah', 'Frank Herbert', 6)]

@@ -20,7 +20,7 @@ def calibre_has_content_server_plugins(home):
 
 def test_calibre_lists_the_plugin_as_a_content_server_plugin_only_where_that_exists(home):
     out = home.run('calibre-customize', '-l').stdout
-    line = next(l for l in out.splitlines() if 'BookBoss' in l)
+    line = next(row for row in out.splitlines() if 'BookBoss' in row)
     expected = 'Content server' if calibre_has_content_server_plugins(home) else 'Base'
     assert line.startswith(expected)
 

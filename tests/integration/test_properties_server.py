@@ -2,7 +2,6 @@
 answer is below 500, and the stored state always equals a simple model: last write wins,
 keyed by (user, book, format) for linked documents and (user, document) otherwise."""
 
-import json
 import string
 from urllib.parse import quote
 
@@ -10,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from harness import CalibreServer
-from koreader_client import Device, basic, md5_text, partial_md5
+from koreader_client import Device, md5_text, partial_md5
 
 USERS = {'una': 'pw1', 'vic': 'pw2'}
 

@@ -1,7 +1,6 @@
 """Golden vectors from the protocol reference §6.2."""
 
 import io
-import os
 
 import pytest
 

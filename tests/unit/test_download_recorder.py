@@ -1,6 +1,5 @@
 """The download hook hashes once per served file version and never breaks a download."""
 
-import io
 import os
 from types import SimpleNamespace
 

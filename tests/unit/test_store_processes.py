@@ -3,7 +3,6 @@ two separate calibre programs (calibre-debug processes) hammer one sidecar file.
 
 import os
 import subprocess
-import sys
 
 import bookboss
 from bookboss.plugin.store import Store
