@@ -197,3 +197,11 @@ def test_command_line_status_unmatched_link_and_unlink(server, home):
     assert link_of(home, 'alice', 'handcopiedbook0000000000000000ab') == (bid, 'EPUB')
     result = cli(home, 'unlink', 'handcopiedbook0000000000000000ab')
     assert result['manual_links_removed'] == 1
+
+
+def test_the_web_uis_legacy_download_path_is_recorded_too(server, home):
+    bid = book_id(server, 'Alice in the Server Room')
+    data, _ = Device(server, 'alice', 'secret').download(f'/legacy/get/EPUB/{bid}/Library/book.epub')
+    with sidecar(home) as c:
+        kinds = {r[0] for r in c.execute('SELECT kind FROM digests WHERE digest=?', (partial_md5(data),))}
+    assert kinds == {'served'}
