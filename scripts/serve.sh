@@ -46,6 +46,7 @@ cat <<INFO
   calibre content server:  http://$host:$port/
   OPDS catalog (KOReader):  http://$host:$port/opds
   KOReader sync server:     http://$host:$port/koreader
+  Setup page (a browser):   http://$host:$port/koreader  (log in with the same account)
   Username / password:      $credentials
 
   In KOReader: Tools > Progress sync > Custom sync server = the sync URL above,
