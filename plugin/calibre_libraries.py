@@ -46,46 +46,42 @@ class CalibreLibraries:
         db = self.db_for(user, key.library_uuid)
         return db is not None and self.ctx.has_id(SimpleNamespace(username=user), db, key.book_id)
 
-    def find_books(self, user, title, authors):
-        """Visible books whose normalised title and author set equal the given ones."""
+    def visible_books(self, user):
+        """(library name, db, book_id, title, authors) for every book the user may see."""
         request = SimpleNamespace(username=user)
-        found = []
-        for library_id in self._allowed(request):
-            db = self.ctx.get_library(request, library_id)
+        for library_name, db in self.allowed_libraries(user):
             ids = self.ctx.allowed_book_ids(request, db)
             titles = db.all_field_for('title', ids)
-            all_authors = db.all_field_for('authors', ids)
-            for book_id in ids:
-                if normalise(titles[book_id]) == title and (
-                        not authors or authors_set(all_authors[book_id]) == authors):
-                    found.append((db.library_id, book_id, db.formats(book_id) or ()))
-        return found
+            authors = db.all_field_for('authors', ids)
+            for book_id in sorted(ids):
+                yield library_name, db, book_id, titles[book_id], authors[book_id] or ()
+
+    def find_books(self, user, title, authors):
+        """Visible books whose normalised title and author set equal the given ones."""
+        return [(db.library_id, book_id, db.formats(book_id) or ())
+                for _, db, book_id, book_title, book_authors in self.visible_books(user)
+                if normalise(book_title) == title and (not authors or authors_set(book_authors) == authors)]
 
     def title_of(self, user, key):
         db = self.db_for(user, key.library_uuid)
         return db.field_for('title', key.book_id) if db is not None else None
 
     def search_books(self, user, text, limit=20):
-        """Visible books whose title or authors contain text (case-insensitive)."""
-        request = SimpleNamespace(username=user)
+        """Visible books with formats whose title or authors contain text (case-insensitive)."""
         wanted = normalise(text or '')
         found = []
         if not wanted:
             return found
-        for library_id, library_name in self._allowed(request).items():
-            db = self.ctx.get_library(request, library_id)
-            ids = self.ctx.allowed_book_ids(request, db)
-            titles = db.all_field_for('title', ids)
-            authors = db.all_field_for('authors', ids)
-            for book_id in sorted(ids):
-                if wanted in normalise(titles[book_id]) or wanted in normalise(' & '.join(authors[book_id] or ())):
-                    formats = db.formats(book_id) or ()
-                    if formats:
-                        found.append({'library_uuid': db.library_id, 'library': library_name, 'book_id': book_id,
-                                      'title': titles[book_id], 'authors': ' & '.join(authors[book_id] or ()),
-                                      'formats': list(formats)})
-                        if len(found) >= limit:
-                            return found
+        for library_name, db, book_id, title, authors in self.visible_books(user):
+            authors = ' & '.join(authors)
+            if wanted not in normalise(title) and wanted not in normalise(authors):
+                continue
+            formats = db.formats(book_id) or ()
+            if formats:
+                found.append({'library_uuid': db.library_id, 'library': library_name, 'book_id': book_id,
+                              'title': title, 'authors': authors, 'formats': list(formats)})
+                if len(found) >= limit:
+                    break
         return found
 
     def allowed_libraries(self, user):
