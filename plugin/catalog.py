@@ -37,36 +37,47 @@ class Catalog:
 
     def resolve(self, user, document, metadata=None):
         """The BookKey the document is for this user, or None (unmatched)."""
-        linked = self.store.linked_book(user, document)
-        if linked is not None and self.libraries.visible(user, linked):
-            return linked
-        for key in self.store.candidates(document, user):  # most recently served to user first
-            if self.libraries.visible(user, key):
-                return key
-        if metadata:
-            return self._from_metadata(user, metadata)
-        return None
+        return self._resolve(user, document, metadata, self.store.linked_book(user, document))
 
     def bind(self, user, document, metadata=None):
         """Resolve and, when the document is newly linked, replay its history (late binding)."""
-        key = self.resolve(user, document, metadata)
-        if key is not None and self.store.linked_book(user, document) != key:
-            self.store.link_document(user, document, key)
-        return key
+        return self._bind(user, document, metadata)[0]
 
     def bind_new_digests(self, digests):
         """Late binding after digests were recorded: link every stored document they name."""
         for user, document in self.store.users_with_progress(digests):
-            key = self.resolve(user, document)
-            if key is not None and self.store.link_document(user, document, key) and self.on_linked:
+            key, linked_now = self._bind(user, document)
+            if linked_now and self.on_linked:
                 self.on_linked(user, key)
+
+    def _bind(self, user, document, metadata=None):
+        """(BookKey or None, whether this call linked it)."""
+        linked = self.store.linked_book(user, document)
+        key = self._resolve(user, document, metadata, linked)
+        if key is None or key == linked:
+            return key, False
+        return key, self.store.link_document(user, document, key)
+
+    def _resolve(self, user, document, metadata, linked):
+        if linked is not None and self.libraries.visible(user, linked):
+            return linked
+        key = self._first_visible(user, document)  # most recently served to user first
+        if key is None and metadata:
+            key = self._from_metadata(user, metadata)
+        return key
+
+    def _first_visible(self, user, digest):
+        for key in self.store.candidates(digest, user):
+            if self.libraries.visible(user, key):
+                return key
+        return None
 
     def _from_metadata(self, user, metadata):
         filename = metadata.get('filename')
         if filename:
-            for key in self.store.candidates(name_md5(os.path.basename(filename)), user):
-                if self.libraries.visible(user, key):
-                    return key
+            key = self._first_visible(user, name_md5(os.path.basename(filename)))
+            if key is not None:
+                return key
         title, authors = metadata.get('title'), metadata.get('authors')
         if not title:
             return None
