@@ -12,7 +12,7 @@ import threading
 import time
 
 from .schema import MIGRATIONS, SCHEMA_VERSION
-from .store_books import BookRecords, record_book_push
+from .store_books import BookRecords, document_row, progress_dict, record_book_push
 from .store_digests import DigestRecords
 
 HISTORY_PER_DEVICE = 1000          # newest pushes kept per (user, device_id)
@@ -139,15 +139,11 @@ class Store(DigestRecords, BookRecords):
         return self._write(work)
 
     def get_progress(self, user, document):
-        def work(conn):
-            row = conn.execute('SELECT * FROM progress WHERE user=? AND document=?',
-                               (user, document)).fetchone()
-            return _progress_dict(row)
-        return self._read(work)
+        return self._read(lambda c: document_row(c, user, document))
 
     def documents(self, user):
         """Every document the user synced: {document: latest row}."""
-        return self._read(lambda c: {r['document']: _progress_dict(r) for r in c.execute(
+        return self._read(lambda c: {r['document']: progress_dict(r) for r in c.execute(
             'SELECT * FROM progress WHERE user=?', (user,))})
 
     def push_history(self, user, document=None, device_id=None):
@@ -185,14 +181,6 @@ def _prune_history(conn, user, device_id, now):
         (user, device_id, user, device_id, HISTORY_PER_DEVICE))
     conn.execute('DELETE FROM push_history WHERE user=? AND device_id=? AND timestamp < ?',
                  (user, device_id, now - HISTORY_MAX_AGE_DAYS * 86400))
-
-
-def _progress_dict(row):
-    if row is None:
-        return None
-    ans = dict(row)
-    ans['metadata'] = json.loads(ans['metadata']) if ans['metadata'] else None
-    return ans
 
 
 def _statements(script):

@@ -1,6 +1,7 @@
 """Sidecar records per library book: the user's position per book format, reading state
 per book, and which documents are linked to which book (late binding replays history)."""
 
+import json
 import time
 
 from .books import BookKey
@@ -12,19 +13,13 @@ STATE_FIELDS = ('status', 'started', 'finished', 'last_read', 'percentage')
 class BookRecords:
 
     def book_position(self, user, key):
-        sql = '''SELECT * FROM book_progress WHERE user=? AND library_uuid=? AND book_id=? AND format=?'''
-        return self._read(lambda c: _dict(c.execute(sql, (user, *key)).fetchone()))
+        return self._read(lambda c: book_row(c, user, key))
 
     def position_for(self, user, document, key=None):
         """What a pull answers: the newer of the document's own row and its book's position."""
         def work(conn):
-            own = _dict(conn.execute('SELECT * FROM progress WHERE user=? AND document=?',
-                                     (user, document)).fetchone())
-            if key is None:
-                return own
-            book = _dict(conn.execute(
-                'SELECT * FROM book_progress WHERE user=? AND library_uuid=? AND book_id=? AND format=?',
-                (user, *key)).fetchone())
+            own = document_row(conn, user, document)
+            book = book_row(conn, user, key) if key is not None else None
             if book is not None and (own is None or book['timestamp'] >= own['timestamp']):
                 return dict(book, document=document)
             return own
@@ -44,9 +39,7 @@ class BookRecords:
         return self._write(lambda conn: _link(conn, user, document, key, now))
 
     def linked_book(self, user, document):
-        sql = 'SELECT library_uuid, book_id, format FROM document_links WHERE user=? AND document=?'
-        row = self._read(lambda c: c.execute(sql, (user, document)).fetchone())
-        return BookKey(*row) if row else None
+        return self._read(lambda c: _linked(c, user, document))
 
     def unlink_document(self, document, user=None):
         sql, args = 'DELETE FROM document_links WHERE document=?', [document]
@@ -69,7 +62,7 @@ class BookRecords:
         args = []
         if user is not None:
             sql, args = sql + ' AND p.user=?', [user]
-        return self._read(lambda c: [_with_metadata(dict(r)) for r in c.execute(sql + ' ORDER BY p.timestamp DESC', args)])
+        return self._read(lambda c: [progress_dict(r) for r in c.execute(sql + ' ORDER BY p.timestamp DESC', args)])
 
     def latest_book_position(self, user, library_uuid, book_id):
         """The newest position pushed for any format of the book (for position/device columns)."""
@@ -145,9 +138,7 @@ def record_book_push(conn, user, push, timestamp, key, current_status=None):
 
 
 def _link(conn, user, document, key, now, current_status=None):
-    row = conn.execute('SELECT library_uuid, book_id, format FROM document_links WHERE user=? AND document=?',
-                       (user, document)).fetchone()
-    if row is not None and BookKey(*row) == key:
+    if _linked(conn, user, document) == key:
         return False
     conn.execute(
         '''INSERT INTO document_links (user, document, library_uuid, book_id, format, linked_at)
@@ -158,13 +149,11 @@ def _link(conn, user, document, key, now, current_status=None):
                           (user, document)).fetchall()
     if pushes:
         _save_state(conn, user, key, replay(_state(conn, user, key, current_status), pushes))
-    latest = conn.execute('SELECT * FROM progress WHERE user=? AND document=?', (user, document)).fetchone()
+    latest = document_row(conn, user, document)
     if latest is not None:
-        current = conn.execute(
-            'SELECT timestamp FROM book_progress WHERE user=? AND library_uuid=? AND book_id=? AND format=?',
-            (user, *key)).fetchone()
-        if current is None or latest['timestamp'] > current[0]:
-            _save_position(conn, user, key, dict(latest))
+        current = book_row(conn, user, key)
+        if current is None or latest['timestamp'] > current['timestamp']:
+            _save_position(conn, user, key, latest)
     return True
 
 
@@ -196,11 +185,30 @@ def _save_position(conn, user, key, p):
         (user, *key, p['document'], p['percentage'], p['progress'], p['device'], p['device_id'], p['timestamp']))
 
 
+def document_row(conn, user, document):
+    return progress_dict(conn.execute('SELECT * FROM progress WHERE user=? AND document=?',
+                                      (user, document)).fetchone())
+
+
+def book_row(conn, user, key):
+    return _dict(conn.execute('SELECT * FROM book_progress WHERE user=? AND library_uuid=? AND book_id=? '
+                              'AND format=?', (user, *key)).fetchone())
+
+
+def _linked(conn, user, document):
+    row = conn.execute('SELECT library_uuid, book_id, format FROM document_links WHERE user=? AND document=?',
+                       (user, document)).fetchone()
+    return BookKey(*row) if row else None
+
+
+def progress_dict(row):
+    """A progress row as a dict, its metadata JSON decoded."""
+    if row is None:
+        return None
+    ans = dict(row)
+    ans['metadata'] = json.loads(ans['metadata']) if ans.get('metadata') else None
+    return ans
+
+
 def _dict(row):
     return dict(row) if row is not None else None
-
-
-def _with_metadata(d):
-    import json
-    d['metadata'] = json.loads(d['metadata']) if d.get('metadata') else None
-    return d
