@@ -26,16 +26,14 @@ class BookBoss(_Base):
     def initialize(self):
         # Runs in every calibre process, even when disabled: only install a cheap hook.
         # Never import calibre.srv.handler here (circular import under calibre-server).
-        if not HAS_CONTENT_SERVER_PLUGIN:
-            from calibre_plugins.bookboss.plugin.registration import install_finalize_hook
-            install_finalize_hook()
+        from calibre_plugins.bookboss.plugin.host import registration
+        registration.install()
         import sys
         if 'calibre.gui2.ui' in sys.modules:  # the calibre GUI: recognise books sent to devices
-            from calibre_plugins.bookboss.plugin.device_hook import install_when_gui_ready
-            install_when_gui_ready()
+            registration.install_in_gui()
 
     def content_server_endpoints(self):
-        from calibre_plugins.bookboss.plugin.registration import endpoints_for_content_server_plugin
+        from calibre_plugins.bookboss.plugin.host.registration import endpoints_for_content_server_plugin
         return endpoints_for_content_server_plugin()
 
     def is_customizable(self):
@@ -44,7 +42,8 @@ class BookBoss(_Base):
     def config_widget(self):
         # GUI only: Qt is imported here, never on calibre-server's path.
         from calibre.gui2.ui import get_gui
-        from calibre_plugins.bookboss.plugin.config_gui import ConfigWidget, calibre_user_names
+        from calibre_plugins.bookboss.plugin.host.accounts import calibre_user_names
+        from calibre_plugins.bookboss.plugin.host.ui.config_gui import ConfigWidget
         gui = get_gui()
         if gui is None or gui.current_db is None:
             return ('Open a library first', 'BookBoss keeps its column mapping in each library.')
@@ -54,5 +53,5 @@ class BookBoss(_Base):
         config_widget.save()
 
     def cli_main(self, argv):
-        from calibre_plugins.bookboss.plugin.cli import main
+        from calibre_plugins.bookboss.plugin.host.ui.cli import main
         return main(argv[1:])

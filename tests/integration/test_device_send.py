@@ -12,8 +12,7 @@ SCRIPT = r'''
 import json, os, shutil, tempfile
 from calibre.customize.ui import find_plugin
 find_plugin('BookBoss')
-from calibre_plugins.bookboss.plugin import device_hook
-device_hook.install()
+from calibre_plugins.bookboss.plugin.host import composition
 from calibre.gui2.device import DeviceManager
 from calibre.db.legacy import LibraryDatabase
 
@@ -26,7 +25,7 @@ class SmartDeviceLike:
         return [('koreader/' + n, os.path.getsize(f)) for f, n in zip(files, names)]
 
 db = LibraryDatabase(LIBRARY_PATH).new_api
-device_hook.library_of_gui = lambda db=db: (db.library_id, db.backend.library_path)
+composition.install_device_hook(gui_library=lambda db=db: db)
 mi = db.get_metadata(1, get_cover=False)
 tmp = os.path.join(tempfile.mkdtemp(), 'upload.epub')
 shutil.copyfile(db.format_abspath(1, 'EPUB'), tmp)

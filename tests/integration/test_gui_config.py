@@ -8,7 +8,7 @@ from calibre.gui2 import Application
 app = Application([])
 from calibre.customize.ui import find_plugin
 plugin = find_plugin('BookBoss')
-from calibre_plugins.bookboss.plugin.config_gui import ConfigWidget
+from calibre_plugins.bookboss.plugin.host.ui.config_gui import ConfigWidget
 from calibre.db.legacy import LibraryDatabase
 db = LibraryDatabase({library!r}).new_api
 w = ConfigWidget(db, ['alice', 'bob'])

@@ -7,7 +7,7 @@ import zipfile
 def test_zip_has_the_plugin_shape_and_bundles_bottle_013(plugin_zip):
     names = set(zipfile.ZipFile(plugin_zip).namelist())
     assert {'__init__.py', 'plugin-import-name-bookboss.txt', 'plugin/vendor/bottle.py',
-            'plugin/kosync_app.py', 'plugin/store.py'} <= names
+            'plugin/app/kosync.py', 'plugin/store/__init__.py', 'plugin/app/templates/page.tpl'} <= names
     bottle = zipfile.ZipFile(plugin_zip).read('plugin/vendor/bottle.py').decode()
     assert "__version__ = '0.13." in bottle
     assert os.path.basename(plugin_zip).startswith('BookBoss-')
@@ -40,7 +40,8 @@ def test_initialize_loads_nothing_heavy_in_ordinary_calibre_processes(home):
 import sys
 import calibre.customize.ui as ui
 ui.find_plugin('BookBoss')
-mods = [m for m in ('calibre.srv.handler', 'calibre_plugins.bookboss.plugin.server',
+mods = [m for m in ('calibre.srv.handler', 'calibre_plugins.bookboss.plugin.host.endpoint',
+                    'calibre_plugins.bookboss.plugin.host.composition', 'calibre_plugins.bookboss.plugin.app',
                     'calibre_plugins.bookboss.plugin.vendor.bottle', 'calibre_plugins.bookboss.plugin.store',
                     'PyQt6.QtWidgets', 'qt.core') if m in sys.modules]
 print('LOADED', mods)

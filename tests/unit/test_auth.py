@@ -3,20 +3,10 @@ import hashlib
 
 import pytest
 
-from bookboss.plugin.auth import Authenticator, credentials
-from bookboss.plugin.protocol import KosyncError
-from bookboss.plugin.throttle import LoginThrottle
-
-
-class Accounts:
-    def __init__(self, users):
-        self.users = users
-
-    def password(self, name):
-        return self.users.get(name)
-
-    def has_users(self):
-        return bool(self.users)
+from bookboss.plugin.app.auth import Authenticator, credentials
+from bookboss.plugin.core.protocol import KosyncError
+from bookboss.plugin.core.throttle import LoginThrottle
+from fakes import Accounts
 
 
 def environ(user=None, key=None, basic=None, addr='10.0.0.2', **extra):

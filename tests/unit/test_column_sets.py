@@ -1,6 +1,6 @@
 from datetime import datetime, timezone
 
-from bookboss.plugin.column_sets import (
+from bookboss.plugin.core.column_values import (
     changed_values, default_labels, desired_values, problems, status_from_column, whole_percent)
 
 UTC = timezone.utc

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from bookboss.plugin.digests import OFFSETS, name_md5, partial_md5, partial_md5_of
+from bookboss.plugin.core.digests import OFFSETS, name_md5, partial_md5, partial_md5_of
 
 
 def P(n):

@@ -4,7 +4,7 @@ import hashlib
 
 import pytest
 
-from bookboss.plugin.koreader_names import (
+from bookboss.plugin.core.koreader_names import (
     content_disposition_name, file_type, opds_default_names, safe_filename, server_file_names)
 
 HREF = '/get/epub/12/Library'

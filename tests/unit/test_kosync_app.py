@@ -5,27 +5,19 @@ import json
 
 import pytest
 
-from bookboss.plugin.auth import Authenticator
-from bookboss.plugin.kosync_app import make_app
-from bookboss.plugin.protocol import MAX_BODY_BYTES
+from bookboss.plugin.app.auth import Authenticator
+from bookboss.plugin.app.kosync import make_app
+from bookboss.plugin.app.sync import Sync
+from bookboss.plugin.core.protocol import MAX_BODY_BYTES
+from bookboss.plugin.core.throttle import LoginThrottle
 from bookboss.plugin.store import Store
-from bookboss.plugin.throttle import LoginThrottle
+from fakes import Accounts
 from wsgi_client import call
 
 KEY = hashlib.md5(b'secret').hexdigest()
 ALICE = {'x-auth-user': 'alice', 'x-auth-key': KEY, 'Accept': 'application/vnd.koreader.v1+json'}
 BOB = {'x-auth-user': 'bob', 'x-auth-key': hashlib.md5(b'hunter2').hexdigest()}
 DOC = 'd3b07384d113edec49eaa6238ad5ff00'
-
-
-class Accounts:
-    users = {'alice': 'secret', 'bob': 'hunter2'}
-
-    def password(self, name):
-        return self.users.get(name)
-
-    def has_users(self):
-        return True
 
 
 @pytest.fixture
@@ -38,7 +30,7 @@ def store(tmp_path):
 @pytest.fixture
 def app(store):
     logged = []
-    app = make_app(store, Authenticator(Accounts(), LoginThrottle()), log=logged.append)
+    app = make_app(Sync(store, log=logged.append), Authenticator(Accounts(), LoginThrottle()), log=logged.append)
     app.logged = logged
     return app
 
@@ -190,7 +182,7 @@ def test_a_storage_failure_is_502_2000_and_logged(app, store, monkeypatch):
 
     def broken(*a, **k):
         raise StoreError('disk I/O error')
-    monkeypatch.setattr(store, 'record_push', broken)
+    monkeypatch.setattr(store, 'transaction', broken)
     assert_json(*call(app, 'PUT', '/syncs/progress', body(), ALICE), 502,
                 {'code': 2000, 'message': 'Unknown server error.'})
     assert any('disk I/O error' in line for line in app.logged)
@@ -211,12 +203,12 @@ def test_metadata_is_stored_and_kept_across_pushes_without_it(app, store):
 
 
 def test_a_library_that_cannot_be_searched_leaves_the_document_unmatched_and_sync_goes_on(store):
-    class BrokenCatalog:
-        def resolve(self, *a):
+    class BrokenMatcher:
+        def match(self, *a):
             raise RuntimeError('library is being switched')
-        bind = resolve
     logged = []
-    app = make_app(store, Authenticator(Accounts(), LoginThrottle()), BrokenCatalog(), log=logged.append)
+    app = make_app(Sync(store, BrokenMatcher(), log=logged.append), Authenticator(Accounts(), LoginThrottle()),
+                   log=logged.append)
     assert_json(*call(app, 'PUT', '/syncs/progress', body(), ALICE), 200)
     assert assert_json(*call(app, 'GET', f'/syncs/progress/{DOC}', headers=ALICE), 200)['percentage'] == 0.3241
     assert any('library is being switched' in line for line in logged)

@@ -8,28 +8,22 @@ import math
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from bookboss.plugin.auth import Authenticator
-from bookboss.plugin.kosync_app import make_app
+from bookboss.plugin.app.auth import Authenticator
+from bookboss.plugin.app.kosync import make_app
+from bookboss.plugin.app.sync import Sync
 from bookboss.plugin.store import Store
-from bookboss.plugin.throttle import LoginThrottle
+from bookboss.plugin.core.throttle import LoginThrottle
+from fakes import Accounts
 from wsgi_client import call
 
 USERS = {'alice': 'secret', 'bob': 'hunter2'}
-
-
-class Accounts:
-    def password(self, name):
-        return USERS.get(name)
-
-    def has_users(self):
-        return True
 
 
 @pytest.fixture(scope='module')
 def world(tmp_path_factory):
     store = Store(str(tmp_path_factory.mktemp('prop') / 'bookboss.sqlite'))
     throttle = LoginThrottle(max_failures=10 ** 9)  # properties, not throttling, are tested here
-    app = make_app(store, Authenticator(Accounts(), throttle), log=lambda m: None)
+    app = make_app(Sync(store, log=lambda m: None), Authenticator(Accounts(USERS), throttle), log=lambda m: None)
     yield app, store
     store.close()
 

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from bookboss.plugin.protocol import (
+from bookboss.plugin.core.protocol import (
     MAX_BODY_BYTES, MAX_DEVICE_BYTES, MAX_DOCUMENT_BYTES, MAX_PROGRESS_BYTES, KosyncError,
     normalize_document, parse_push, progress_record)
 

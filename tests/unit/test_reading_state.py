@@ -1,4 +1,4 @@
-from bookboss.plugin.reading_state import READ, READING, UNREAD, apply_push, replay
+from bookboss.plugin.core.reading_state import READ, READING, UNREAD, apply_push, replay
 
 
 def test_progress_zero_leaves_unread_unread():

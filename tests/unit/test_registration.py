@@ -1,10 +1,11 @@
-"""Route registration on calibre < 9.12 (the Router.finalize hook), in-process with calibre's Router."""
+"""Registration through the Router.finalize hook, in-process with calibre's Router: it adds the
+routes on calibre < 9.12 and starts BookBoss for the server on every calibre."""
 
 import types
 
 import pytest
 
-from bookboss.plugin import registration
+from bookboss.plugin.host import calibre_compat, endpoint, registration
 
 
 class Ctx:
@@ -16,20 +17,22 @@ def router_cls(monkeypatch):
     from calibre.srv.routes import Router
     monkeypatch.setattr(Router, 'finalize', Router.finalize)  # restored after the test
     monkeypatch.setattr(registration, 'plugin_enabled', lambda: True)
-    from bookboss.plugin import server
-    monkeypatch.setattr(server, 'start', lambda ctx: None)  # no real server behind these routers
+    monkeypatch.setattr(calibre_compat, 'has_content_server_plugin', lambda: False)  # calibre < 9.12
+    started = []
+    monkeypatch.setattr(endpoint, 'start', started.append)  # no real server behind these routers
+    Router.started = started
     return Router
 
 
 def test_the_hook_is_installed_once_however_often_initialize_runs(router_cls):
-    registration.install_finalize_hook()
+    registration.install()
     first = router_cls.finalize
-    registration.install_finalize_hook()
+    registration.install()
     assert router_cls.finalize is first and first.bookboss_hook
 
 
 def test_the_hook_adds_the_koreader_sponge_once(router_cls):
-    registration.install_finalize_hook()
+    registration.install()
     router = router_cls(ctx=Ctx())
     router.finalize()
     router.finalize()
@@ -45,7 +48,7 @@ def test_a_taken_route_key_is_skipped_and_logged_not_raised(router_cls, capsys):
     def someone_else(ctx, rd, x):
         return 'theirs'
 
-    registration.install_finalize_hook()
+    registration.install()
     router = router_cls(ctx=Ctx())
     router.add(someone_else)
     router.finalize()
@@ -54,10 +57,10 @@ def test_a_taken_route_key_is_skipped_and_logged_not_raised(router_cls, capsys):
 
 
 def test_an_error_while_registering_never_escapes_finalize(router_cls, monkeypatch, capsys):
-    def broken(router):
+    def broken(router, add_routes):
         raise RuntimeError('boom')
     monkeypatch.setattr(registration, 'attach', broken)
-    registration.install_finalize_hook()
+    registration.install()
     router = router_cls(ctx=Ctx())
     router.finalize()  # calibre-server would exit if this raised
     err = capsys.readouterr().err
@@ -66,27 +69,48 @@ def test_an_error_while_registering_never_escapes_finalize(router_cls, monkeypat
 
 def test_a_disabled_plugin_adds_nothing(router_cls, monkeypatch):
     monkeypatch.setattr(registration, 'plugin_enabled', lambda: False)
-    registration.install_finalize_hook()
+    registration.install()
     router = router_cls(ctx=Ctx())
     router.finalize()
     assert '/koreader' not in router.routes
 
 
 def test_bare_routers_without_a_server_are_left_alone(router_cls):
-    registration.install_finalize_hook()
+    registration.install()
     router = router_cls(ctx=types.SimpleNamespace())
     router.finalize()
     assert '/koreader' not in router.routes
 
 
-def test_content_server_plugin_path_logs_and_returns_nothing_on_failure(monkeypatch, capsys):
-    import builtins
-    real_import = builtins.__import__
+def test_the_hook_starts_bookboss_once_for_each_server_it_adds_routes_to(router_cls):
+    registration.install()
+    router = router_cls(ctx=Ctx())
+    router.finalize()
+    router.finalize()
+    assert router_cls.started == [router.ctx]
 
-    def failing(name, globals=None, locals=None, fromlist=(), level=0):
-        if level == 1 and fromlist and 'server' in fromlist:
-            raise ImportError('simulated')
-        return real_import(name, globals, locals, fromlist, level)
-    monkeypatch.setattr(builtins, '__import__', failing)
+
+def test_with_content_server_plugins_the_hook_adds_no_routes_but_starts_bookboss(router_cls, monkeypatch):
+    monkeypatch.setattr(calibre_compat, 'has_content_server_plugin', lambda: True)  # calibre >= 9.12
+    registration.install()
+    router = router_cls(ctx=Ctx())
+    for ep in registration.endpoints_for_content_server_plugin():  # what calibre >= 9.12 does first
+        router.add(ep)
+    router.finalize()
+    assert router_cls.started == [router.ctx]
+    assert [r for r in router.routes if 'koreader' in r] == ['/koreader']
+
+
+def test_with_content_server_plugins_a_server_without_bookboss_routes_is_not_started(router_cls, monkeypatch):
+    monkeypatch.setattr(calibre_compat, 'has_content_server_plugin', lambda: True)
+    registration.install()
+    router_cls(ctx=Ctx()).finalize()
+    assert router_cls.started == []
+
+
+def test_content_server_plugin_path_logs_and_returns_nothing_on_failure(monkeypatch, capsys):
+    def broken():
+        raise ImportError('simulated')
+    monkeypatch.setattr(endpoint, 'endpoints', broken)
     assert registration.endpoints_for_content_server_plugin() == []
     assert 'BookBoss: FAILED' in capsys.readouterr().err

@@ -4,13 +4,9 @@ import threading
 
 import pytest
 
-from bookboss.plugin import store as store_module
 from bookboss.plugin.store import SCHEMA_VERSION, Store, StoreError
-
-
-def push(document='doc', percentage=0.5, progress='/p', device='Kobo', device_id='ID1', metadata=None):
-    return dict(document=document, percentage=percentage, progress=progress, device=device,
-                device_id=device_id, metadata=metadata)
+from bookboss.plugin.store import records as store_module
+from fakes import push
 
 
 @pytest.fixture

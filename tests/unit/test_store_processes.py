@@ -10,14 +10,14 @@ from bookboss.plugin.store import Store
 WRITER = r'''
 import sys
 sys.path.insert(0, {staged!r})
-from bookboss.plugin.books import BookKey
+from bookboss.plugin.core.books import BookFormat
 from bookboss.plugin.store import Store
 store = Store({path!r})
 name, n = {name!r}, 150
 for i in range(n):
     store.record_push(name, dict(document=f'd{{i}}', percentage=i / n, progress='p', device=name,
                                  device_id=name, metadata=None))
-    store.record_digests([(f'{{name}}{{i}}', 'device', BookKey('lib', i, 'EPUB'), None, name)])
+    store.record_digests([(f'{{name}}{{i}}', 'device', BookFormat.of('lib', i, 'EPUB'), None, name)])
 store.close()
 print('DONE', name)
 '''

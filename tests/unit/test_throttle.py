@@ -1,4 +1,4 @@
-from bookboss.plugin.throttle import LoginThrottle
+from bookboss.plugin.core.throttle import LoginThrottle
 
 
 class Clock:

@@ -9,7 +9,7 @@ import base64
 import hashlib
 import hmac
 
-from .protocol import unauthorized
+from ..core.protocol import unauthorized
 
 NO_USERS_MESSAGE = (
     'This calibre server has no users yet. The calibre administrator creates one in '

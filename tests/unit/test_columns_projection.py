@@ -1,12 +1,17 @@
-"""Projection into columns with a stand-in library: few writes, nothing lost when the library is busy."""
+"""The calibre-columns projection with a stand-in library: few writes, nothing lost when the
+library is busy (through the sync service and the projections fan-out, as in the server)."""
 
 from types import SimpleNamespace
 
 import pytest
 
-from bookboss.plugin.books import BookKey
-from bookboss.plugin.column_writer import ColumnWriter, owner_of
+from bookboss.plugin.app.projections import Projections
+from bookboss.plugin.app.sync import Sync
+from bookboss.plugin.core.books import Book, BookFormat
+from bookboss.plugin.host.column_prefs import owner_of
+from bookboss.plugin.host.columns import CalibreColumns
 from bookboss.plugin.store import Store
+from fakes import Background, Clock, Users, push as a_push, quiet
 
 UUID = 'lib'
 FM = {'#st': {'datatype': 'enumeration', 'display': {'enum_values': ['Unread', 'Reading', 'Read']}},
@@ -42,31 +47,34 @@ class Library:
             self.writes.append((column, book_id, value))
 
 
-class Users:
-    def __init__(self, names, readonly=()):
-        self.all_user_names, self.readonly = set(names), set(readonly)
-
-    def is_readonly(self, user):
-        return user in self.readonly
-
-
 @pytest.fixture
 def world(tmp_path):
     store = Store(str(tmp_path / 's.sqlite'))
     db = Library([{'owner': 'alice', 'status': '#st', 'percent': '#pc'}])
     libraries = SimpleNamespace(db_for=lambda user, uuid: db)
     notified = []
-    writer = ColumnWriter(store, libraries, Users({'alice', 'bob'}), lambda *a: notified.append(a), print)
-    yield SimpleNamespace(store=store, db=db, writer=writer, notified=notified)
+    projections = Projections(store, quiet, Background())
+    columns = projections.register(CalibreColumns(store, libraries, Users({'alice', 'bob'}),
+                                                  lambda *a: notified.append(a), quiet))
+    clock = Clock()
+    sync = Sync(store, Linked(), projections, status=columns, log=quiet, clock=clock)
+    yield SimpleNamespace(store=store, db=db, columns=columns, projections=projections, sync=sync, clock=clock,
+                          notified=notified)
     store.close()
 
 
+BOOK = Book(UUID, 1)
+
+
+class Linked:
+    """Every document is book 1's EPUB."""
+    def match(self, user, document, metadata, linked):
+        return BookFormat(BOOK, 'EPUB')
+
+
 def push(world, user, pct, t):
-    key = BookKey(UUID, 1, 'EPUB')
-    status = world.writer.current_status(user, key)
-    world.store.record_push(user, dict(document='d', percentage=pct, progress='p', device='K', device_id='I',
-                                       metadata=None), t, book=key, current_status=status)
-    return world.writer.project(user, UUID, 1)
+    world.clock.now = t
+    world.sync.push(user, a_push('d', pct, 'p', 'K', 'I'))
 
 
 def test_only_visible_changes_are_written_and_the_gui_is_notified(world):
@@ -78,21 +86,22 @@ def test_only_visible_changes_are_written_and_the_gui_is_notified(world):
 
 def test_a_busy_library_queues_the_projection_and_a_drain_applies_it(world):
     world.db.busy = True
-    assert push(world, 'alice', 0.5, 100) == {}
-    assert [p['book_id'] for p in world.store.pending_projections()] == [1]
+    push(world, 'alice', 0.5, 100)
+    assert world.db.writes == []
+    assert [(p['projection'], p['book']) for p in world.store.pending_writes()] == [('columns', BOOK)]
     world.db.busy = False
-    world.writer.drain()
-    assert world.db.values[('#st', 1)] == 'Reading' and world.store.pending_projections() == []
+    world.projections.drain()
+    assert world.db.values[('#st', 1)] == 'Reading' and world.store.pending_writes() == []
 
 
 def test_users_without_a_set_write_nothing(world):
     push(world, 'bob', 0.5, 100)
     assert world.db.writes == []
-    assert world.store.reading_state('bob', UUID, 1)['status'] == 'Reading'
+    assert world.store.reading_state('bob', BOOK)['status'] == 'Reading'
 
 
 def test_a_read_only_owner_writes_only_when_allowed(world):
-    world.writer.user_manager = Users({'alice', 'bob'}, readonly={'alice'})
+    world.columns.users = Users({'alice', 'bob'}, readonly={'alice'})
     push(world, 'alice', 0.5, 100)
     assert world.db.writes == []
     world.db.sets[0]['allow_readonly'] = True

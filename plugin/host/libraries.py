@@ -5,12 +5,47 @@ from request_data.username alone, so a stand-in request carrying the username is
 (also where no HTTP request exists: late binding after a download or an index run).
 """
 
+import contextlib
+import os
 import threading
 from types import SimpleNamespace
 
-from calibre.srv.errors import HTTPForbidden
+from ..core.books import Book
+from ..core.text import authors_set, normalise
 
-from .catalog import authors_set, normalise
+
+class LibraryInUse(Exception):
+    """calibre or calibre-server has the library open (calibre's single-instance lock)."""
+
+
+class NoLibrary(Exception):
+    """There is no calibre library at the given folder."""
+
+
+@contextlib.contextmanager
+def open_library(path=None):
+    """Open the library at path (default: the calibre GUI's current library) for the command
+    line, under calibre's own library lock; yields its new-API Cache."""
+    from calibre.utils.config import prefs
+    from calibre.utils.lock import singleinstance
+    path = os.path.abspath(path or prefs['library_path'] or '')
+    if not os.path.exists(os.path.join(path, 'metadata.db')):
+        raise NoLibrary(f'no calibre library at {path}: give --library PATH')
+    if not singleinstance('db'):
+        raise LibraryInUse('calibre or calibre-server has the library open')
+    from calibre.db.legacy import LibraryDatabase
+    db = LibraryDatabase(path).new_api
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def remember_library(store, db):
+    """Record an open library (UUID, the server's name for it or its folder name, folder) in
+    the sidecar, so the command line can name it."""
+    path = db.backend.library_path
+    store.record_library(db.library_id, getattr(db, 'server_library_id', None) or os.path.basename(path), path)
 
 
 class CalibreLibraries:
@@ -21,6 +56,7 @@ class CalibreLibraries:
         self.ids = {}  # library UUID -> the server's library id
 
     def _allowed(self, request):
+        from calibre.srv.errors import HTTPForbidden
         try:
             return self.ctx.library_info(request)[0]
         except HTTPForbidden:
@@ -42,9 +78,10 @@ class CalibreLibraries:
             return None
         return self.ctx.get_library(request, library_id)
 
-    def visible(self, user, key):
-        db = self.db_for(user, key.library_uuid)
-        return db is not None and self.ctx.has_id(SimpleNamespace(username=user), db, key.book_id)
+    def visible(self, user, fmt):
+        """Whether user may see the book of this BookFormat."""
+        db = self.db_for(user, fmt.book.library_uuid)
+        return db is not None and self.ctx.has_id(SimpleNamespace(username=user), db, fmt.book.book_id)
 
     def visible_books(self, user):
         """(library name, db, book_id, title, authors) for every book the user may see."""
@@ -57,14 +94,14 @@ class CalibreLibraries:
                 yield library_name, db, book_id, titles[book_id], authors[book_id] or ()
 
     def find_books(self, user, title, authors):
-        """Visible books whose normalised title and author set equal the given ones."""
-        return [(db.library_id, book_id, db.formats(book_id) or ())
+        """[(Book, formats)] of the visible books whose normalised title and author set equal these."""
+        return [(Book(db.library_id, book_id), db.formats(book_id) or ())
                 for _, db, book_id, book_title, book_authors in self.visible_books(user)
                 if normalise(book_title) == title and (not authors or authors_set(book_authors) == authors)]
 
-    def title_of(self, user, key):
-        db = self.db_for(user, key.library_uuid)
-        return db.field_for('title', key.book_id) if db is not None else None
+    def title_of(self, user, book):
+        db = self.db_for(user, book.library_uuid)
+        return db.field_for('title', book.book_id) if db is not None else None
 
     def search_books(self, user, text, limit=20):
         """Visible books with formats whose title or authors contain text (case-insensitive)."""

@@ -10,7 +10,7 @@ import os
 def resource_text(name):
     getter = globals().get('get_resources')
     if getter is not None:
-        data = getter('plugin/' + name)
+        data = getter('plugin/app/' + name)
         if data is not None:
             return data.decode('utf-8')
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), *name.split('/')), encoding='utf-8') as f:

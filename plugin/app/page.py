@@ -2,9 +2,8 @@
 POST /koreader/link (link a document to a library book, for this user only).
 
 The host decides who the browser user is (calibre's own login) and passes it in the
-environ as bookboss.page_user; `site` answers the calibre questions:
-    visible(user, key), title_of(user, key), search_books(user, text, limit),
-    column_summary(user) -> [{'library', 'text'}], lan_addresses(), project(user, key)
+environ as bookboss.page_user; `libraries` (ports.Libraries) and `site` (ports.PageSite)
+answer the calibre questions; a link goes through the sync service like any other.
 """
 
 import hashlib
@@ -15,10 +14,10 @@ import secrets
 import time
 from urllib.parse import quote, urlsplit
 
-from .books import BookKey
-from .protocol import KosyncError, normalize_document
+from ..core.books import BookFormat
+from ..core.protocol import KosyncError, normalize_document
+from ..vendor import bottle
 from .resources import resource_text
-from .vendor import bottle
 
 HTML = {'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store'}
 FORMAT = re.compile(r'[A-Z0-9_]{1,20}\Z')
@@ -45,8 +44,8 @@ def split_host(host_header):
 
 class SetupPage:
 
-    def __init__(self, store, site, public_url=None, secret=None):
-        self.store, self.site = store, site
+    def __init__(self, store, sync, libraries, site, public_url=None, secret=None):
+        self.store, self.sync, self.libraries, self.site = store, sync, libraries, site
         self.public_url = (public_url or '').rstrip('/')
         self.secret = secret or secrets.token_bytes(32)
         self.template = bottle.SimpleTemplate(resource_text('templates/page.tpl'))
@@ -83,9 +82,9 @@ class SetupPage:
         return bottle.HTTPResponse(self.template.render(**data).encode('utf-8'), 200, HTML)
 
     def title(self, user, document, metadata=None):
-        key = self.store.linked_book(user, document)
-        if key is not None and self.site.visible(user, key):
-            return self.site.title_of(user, key) or document
+        fmt = self.store.linked_book(user, document)
+        if fmt is not None and self.libraries.visible(user, fmt):
+            return self.libraries.title_of(user, fmt.book) or document
         return (metadata or {}).get('title') or document
 
     def user_data(self, user, query, selected):
@@ -98,7 +97,7 @@ class SetupPage:
                   for r in reversed(self.store.push_history(user)[-10:])]
         unmatched = [dict(u, when=when(u['last_seen']), title=(u['metadata'] or {}).get('title'))
                      for u in self.store.unmatched(user)]
-        results = self.site.search_books(user, query, 20) if selected and query else []
+        results = self.libraries.search_books(user, query, 20) if selected and query else []
         counts = next((c for c in self.store.link_counts() if c['user'] == user), {'documents': 0, 'linked': 0})
         stats = {'digests': sum(self.store.digest_counts().values()), 'documents': counts['documents'],
                  'linked': counts['linked']}
@@ -117,30 +116,31 @@ class SetupPage:
             raise bottle.HTTPResponse(b'Cross-site request refused (missing or wrong form token).', 403, HTML)
         try:
             document = normalize_document(form.get('doc', ''))
-            key = BookKey(form.get('library', ''), int(form.get('book', '')), form.get('format', '').upper())
+            fmt = BookFormat.of(form.get('library', ''), int(form.get('book', '')), form.get('format', ''))
         except (KosyncError, ValueError):
             raise bottle.HTTPResponse(b'Bad link request.', 400, HTML)
-        if (not FORMAT.match(key.format) or self.store.get_progress(user, document) is None
-                or not self.site.visible(user, key)):
+        if (not FORMAT.match(fmt.format) or self.store.get_progress(user, document) is None
+                or not self.libraries.visible(user, fmt)):
             raise bottle.HTTPResponse(b'No such document or book for you.', 404, HTML)
-        self.store.link_document(user, document, key)
-        self.site.project(user, key)
+        self.sync.link(user, document, fmt)
         location = environ.get('SCRIPT_NAME', '/koreader') + '/?linked=' + quote(document)
         raise bottle.HTTPResponse(b'', 303, {'Location': location})
 
 
-def install_page(app, page):
-    @app.get('/')
-    def setup_page():
-        q = bottle.request.query
-        linked = q.getunicode('linked')
-        message = None
-        if linked:
-            user = bottle.request.environ.get('bookboss.page_user')
-            message = f'Linked {linked} to “{page.title(user, linked)}”.' if user else None
-        return page.render(bottle.request.environ, q.getunicode('q'), q.getunicode('doc'), message)
+    def install(self, app):
+        """The page's two routes on the kosync app."""
+        @app.get('/')
+        def setup_page():
+            q = bottle.request.query
+            linked = q.getunicode('linked')
+            message = None
+            if linked:
+                user = bottle.request.environ.get('bookboss.page_user')
+                message = f'Linked {linked} to “{self.title(user, linked)}”.' if user else None
+            return self.render(bottle.request.environ, q.getunicode('q'), q.getunicode('doc'), message)
 
-    @app.post('/link')
-    def link_document():
-        forms = bottle.request.forms
-        page.link(bottle.request.environ, {k: forms.getunicode(k) or '' for k in ('csrf', 'doc', 'library', 'book', 'format')})
+        @app.post('/link')
+        def link_document():
+            forms = bottle.request.forms
+            self.link(bottle.request.environ,
+                      {k: forms.getunicode(k) or '' for k in ('csrf', 'doc', 'library', 'book', 'format')})

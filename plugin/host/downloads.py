@@ -1,10 +1,10 @@
 """The download hook: digests of every book file calibre serves.
 
 calibre serves every book download (/get, OPDS acquisition links, /legacy/get) through
-calibre.srv.content.book_fmt, which returns the file it is about to stream. BookBoss
-wraps that function, hashes the returned file once per file version (Range, HEAD and
-304 requests reuse it) and records the digests KOReader may use for it. A failure is
-logged and never breaks the download.
+one function that returns the file it is about to stream (calibre_compat.wrap_book_fmt).
+BookBoss hashes the returned file once per file version (Range, HEAD and 304 requests
+reuse it) and records, through the sync service, the digests KOReader may use for it. A
+failure is logged and never breaks the download.
 """
 
 import os
@@ -12,34 +12,14 @@ import threading
 import time
 from collections import OrderedDict
 
+from ..core.books import BookFormat
+from ..core.digests import name_md5, partial_md5_of
+from ..core.koreader_names import opds_default_names, server_file_names
 from .background import PeriodicWorker
-from .books import BookKey
-from .digests import name_md5, partial_md5_of
-from .koreader_names import opds_default_names, server_file_names
+from .libraries import remember_library
 
 FLUSH_SECONDS = 5
 VERSIONS_REMEMBERED = 4096
-
-
-def install(services_for, log):
-    """Wrap calibre.srv.content.book_fmt once per process (either registration path may call this)."""
-    from calibre.srv import content
-    if getattr(content.book_fmt, 'bookboss_wrapped', False):
-        return
-    original = content.book_fmt
-
-    def book_fmt(ctx, rd, library_id, db, book_id, fmt):
-        result = original(ctx, rd, library_id, db, book_id, fmt)
-        try:
-            services_for(ctx).downloads.record(ctx, rd, db, book_id, fmt, result)
-        except Exception:
-            import traceback
-            log('BookBoss: could not record the digests of a download:\n' + traceback.format_exc())
-        return result
-
-    book_fmt.bookboss_wrapped = True
-    book_fmt.bookboss_original = original
-    content.book_fmt = book_fmt
 
 
 def served_names(ctx, db, book_id, fmt, content_disposition):
@@ -57,8 +37,8 @@ def served_names(ctx, db, book_id, fmt, content_disposition):
 
 class DownloadRecorder:
 
-    def __init__(self, store, catalog, log):
-        self.store, self.catalog, self.log = store, catalog, log
+    def __init__(self, sync, log):
+        self.sync, self.store, self.log = sync, sync.store, log
         self.lock = threading.Lock()
         self.versions = OrderedDict()   # file version -> digest entries recorded for it
         self.libraries = set()
@@ -70,7 +50,7 @@ class DownloadRecorder:
         if not hasattr(f, 'fileno'):
             return
         st = os.fstat(f.fileno())
-        key = BookKey(db.library_id, book_id, fmt.upper())
+        key = BookFormat.of(db.library_id, book_id, fmt)
         user = rd.username
         now = int(time.time())
         cd = rd.outheaders.get('Content-Disposition')
@@ -89,17 +69,15 @@ class DownloadRecorder:
         entries += [(name_md5(name), kind, key, user, name)
                     for kind, name in served_names(ctx, db, book_id, fmt, cd)]
         if db.library_id not in self.libraries:
-            self.store.record_library(db.library_id, db.server_library_id, db.backend.library_path)
+            remember_library(self.store, db)
             self.libraries.add(db.library_id)
-        new = self.store.record_digests(entries, now)
         if user:
             self.store.record_served([(key, user, now)])
         with self.lock:
             self.versions[version] = entries
             while len(self.versions) > VERSIONS_REMEMBERED:
                 self.versions.popitem(last=False)
-        if new:
-            self.catalog.bind_new_digests(new)
+        self.sync.record_digests(entries, now)
 
     def flush(self):
         """Write queued last-seen and last-served times (batched off the request threads)."""

@@ -8,8 +8,10 @@ work in the sidecar for the running server instead.
 import contextlib
 import os
 
-from .column_sets import PURPOSES, default_labels, problems
-from .column_writer import column_sets, field_metadata, owner_of, save_column_sets
+from ...core.column_values import PURPOSES, problems
+from ..accounts import calibre_user_names
+from ..column_prefs import column_sets, create_default_columns, field_metadata, owner_of, save_column_sets, set_for
+from ..libraries import LibraryInUse as CalibreHasTheLibrary, open_library as open_calibre_library
 
 
 class ColumnsError(Exception):
@@ -33,28 +35,17 @@ def add_parser(sub):
 
 
 def user_names(opts):
-    from calibre.srv.users import UserManager
-    from calibre.constants import config_dir
-    path = opts.userdb or os.path.join(config_dir, 'server-users.sqlite')
-    return UserManager(path).all_user_names if os.path.exists(path) else set()
+    return set(calibre_user_names(opts.userdb))
 
 
 @contextlib.contextmanager
 def open_library(opts):
-    from calibre.utils.lock import singleinstance
-    from calibre.utils.config import prefs
-    path = os.path.abspath(opts.library or prefs['library_path'] or '')
-    if not os.path.exists(os.path.join(path, 'metadata.db')):
-        raise ColumnsError(f'no calibre library at {path}: give --library PATH')
-    if not singleinstance('db'):
-        raise LibraryInUse('calibre or calibre-server has the library open: stop it first, or use '
-                          'Preferences > Plugins > BookBoss > Customize in the calibre GUI')
-    from calibre.db.legacy import LibraryDatabase
-    db = LibraryDatabase(path).new_api
     try:
-        yield db
-    finally:
-        db.close()
+        with open_calibre_library(opts.library) as db:
+            yield db
+    except CalibreHasTheLibrary:
+        raise LibraryInUse('calibre or calibre-server has the library open: stop it first, or use '
+                           'Preferences > Plugins > BookBoss > Customize in the calibre GUI') from None
 
 
 def find_column(fm, wanted):
@@ -70,14 +61,10 @@ def find_column(fm, wanted):
 
 
 def _set_for(sets, user, names, create=True):
-    for s in sets:
-        if (s.get('owner') or '') == (user or '') or (user and owner_of(s, names) == user):
-            return s
-    if not create:
+    column_set = set_for(sets, user, names, create)
+    if column_set is None:
         raise ColumnsError(f'no column set for {user or "the default user"}')
-    s = {'owner': user or ''}
-    sets.append(s)
-    return s
+    return column_set
 
 
 def show(opts, store):
@@ -88,23 +75,14 @@ def show(opts, store):
         return {'library': db.backend.library_path, 'sets': [
             dict(s, resolved_owner=owner_of(s, names),
                  problems=[f'{p}: {c}: {m}' for p, c, m in problems(s, fm)]) for s in sets],
-            'pending_projections': len(store.pending_projections(db.library_id))}
+            'pending_projections': len(store.pending_writes(db.library_id))}
 
 
 def create(opts, store):
     names = user_names(opts)
-    created, mapped = [], {}
     with open_library(opts) as db:
-        fm = field_metadata(db)
         sets = column_sets(db)
-        column_set = _set_for(sets, opts.user, names)
-        for purpose, label, heading, datatype, display in default_labels(opts.user if len(names) > 1 else None):
-            key = '#' + label
-            if key not in fm:
-                db.create_custom_column(label, heading, datatype, False, display=display)
-                created.append(key)
-            column_set[purpose] = key
-            mapped[purpose] = key
+        created, mapped = create_default_columns(db, _set_for(sets, opts.user, names), opts.user, names)
         save_column_sets(db, sets)
         path = db.backend.library_path
     return {'library': path, 'owner': opts.user or '(the only calibre user)', 'created': created,
@@ -164,51 +142,38 @@ def resync(opts, store):
 
 
 def _resync_open_library(opts, store, db):
-    from .column_writer import ColumnWriter
+    from ..composition import library_projections
     names = user_names(opts)
-    writer = ColumnWriter(store, _OneLibrary(db), _Users(names), lambda *a: None, print)
+    projections, columns = library_projections(store, db, names)
     report = {}
     for column_set in column_sets(db):
         owner = owner_of(column_set, names)
         if not owner:
             continue
         books = {}
-        for book_id in store.books_with_state(owner, db.library_id):
-            changes = writer.project(owner, db.library_id, book_id, dry_run=opts.dry_run)
+        for book in store.books_with_state(owner, db.library_id):
+            if opts.dry_run:
+                changes = columns.write(owner, book, dry_run=True)
+            else:
+                changes = projections.apply_now(columns.name, owner, book)
             if changes:
-                books[book_id] = {c: str(v) for c, v in changes.items()}
+                books[book.book_id] = {c: str(v) for c, v in changes.items()}
         report[owner] = books
     return {'library': db.backend.library_path, 'dry_run': opts.dry_run, 'changed': report}
 
 
 def _queue_all(opts, store):
+    """Queue every book with sidecar state for the running server's columns projection."""
+    from ..columns import CalibreColumns
     queued = 0
     for row in store.libraries().values():
         if opts.library and os.path.abspath(opts.library) != row['path']:
             continue
         for user in store.users_with_state(row['uuid']):
-            for book_id in store.books_with_state(user, row['uuid']):
-                store.queue_projection(user, row['uuid'], book_id, 'queued by columns resync')
+            for book in store.books_with_state(user, row['uuid']):
+                store.queue_write(CalibreColumns.name, user, book, 'queued by columns resync')
                 queued += 1
     return queued
-
-
-class _OneLibrary:
-    """The command line's view: one open library, every user may write it (an admin action)."""
-
-    def __init__(self, db):
-        self.db = db
-
-    def db_for(self, user, library_uuid):
-        return self.db if library_uuid == self.db.library_id else None
-
-
-class _Users:
-    def __init__(self, names):
-        self.all_user_names = names
-
-    def is_readonly(self, user):
-        return False
 
 
 ACTIONS = {'show': show, 'create': create, 'set': set_column, 'owner': set_owner, 'option': set_option,

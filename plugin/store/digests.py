@@ -2,7 +2,7 @@
 
 import time
 
-from .books import BookKey
+from ..core.books import Book, BookFormat
 
 
 class DigestRecords:
@@ -18,7 +18,7 @@ class DigestRecords:
         return self._read(lambda c: {r['uuid']: dict(r) for r in c.execute('SELECT * FROM libraries')})
 
     def record_digests(self, entries, now=None):
-        """Insert (digest, kind, BookKey, user, detail) entries; return the digests that are new.
+        """Insert (digest, kind, BookFormat, user, detail) entries; return the digests that are new.
 
         An entry already known only has its last_seen (and user, when given) updated.
         """
@@ -31,7 +31,7 @@ class DigestRecords:
                     '''INSERT INTO digests (digest, kind, library_uuid, book_id, format, first_seen,
                                             last_seen, user, detail)
                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING''',
-                    (digest, kind, key.library_uuid, key.book_id, key.format, now, now, user, detail))
+                    (digest, kind, *key.flat(), now, now, user, detail))
                 if cur.rowcount:
                     new.append(digest)
                 else:
@@ -40,20 +40,20 @@ class DigestRecords:
         return self._write(work)
 
     def touch_digests(self, entries):
-        """Batched last-seen updates: (digest, kind, BookKey, user, when) entries."""
+        """Batched last-seen updates: (digest, kind, BookFormat, user, when) entries."""
         def work(conn):
             for digest, kind, key, user, when in entries:
                 _touch(conn, digest, kind, key, user, when)
         self._write(work)
 
     def record_served(self, entries):
-        """(BookKey, user, when) entries: the newest download of each book format per user."""
+        """(BookFormat, user, when) entries: the newest download of each book format per user."""
         def work(conn):
             for key, user, when in entries:
                 conn.execute(
                     '''INSERT INTO served (library_uuid, book_id, format, user, last_served)
                        VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET
-                       last_served=MAX(last_served, excluded.last_served)''', (*key, user, when))
+                       last_served=MAX(last_served, excluded.last_served)''', (*key.flat(), user, when))
         self._write(work)
 
     def candidates(self, digest, user=None):
@@ -64,12 +64,12 @@ class DigestRecords:
                       AND s.book_id=d.book_id AND s.format=d.format AND s.user=?
                  WHERE d.digest=? GROUP BY d.library_uuid, d.book_id, d.format
                  ORDER BY served_to_user DESC, last_seen DESC'''
-        return self._read(lambda c: [BookKey(r['library_uuid'], r['book_id'], r['format'])
+        return self._read(lambda c: [BookFormat(Book(r['library_uuid'], r['book_id']), r['format'])
                                      for r in c.execute(sql, (user, digest))])
 
     def digests_for(self, key):
         sql = 'SELECT * FROM digests WHERE library_uuid=? AND book_id=? AND format=? ORDER BY first_seen'
-        return self._read(lambda c: [dict(r) for r in c.execute(sql, tuple(key))])
+        return self._read(lambda c: [dict(r) for r in c.execute(sql, key.flat())])
 
     def remove_digests(self, digest, kind):
         return self._write(lambda c: c.execute(
@@ -85,7 +85,7 @@ class DigestRecords:
                                      for r in c.execute(sql, (library_uuid,))})
 
     def record_indexed_files(self, rows, now=None):
-        """(BookKey, size, mtime_ns, digest) rows from the library index; returns new digests."""
+        """(BookFormat, size, mtime_ns, digest) rows from the library index; returns new digests."""
         now = int(time.time()) if now is None else now
 
         def work(conn):
@@ -95,7 +95,7 @@ class DigestRecords:
                                                   indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns,
                        digest=excluded.digest, indexed_at=excluded.indexed_at''',
-                    (*key, size, mtime_ns, digest, now))
+                    (*key.flat(), size, mtime_ns, digest, now))
         self._write(work)
         return self.record_digests([(digest, 'library', key, None, None) for key, _, _, digest in rows], now)
 
@@ -104,4 +104,4 @@ def _touch(conn, digest, kind, key, user, when):
     conn.execute(
         '''UPDATE digests SET last_seen=MAX(last_seen, ?), user=COALESCE(?, user)
            WHERE digest=? AND kind=? AND library_uuid=? AND book_id=? AND format=?''',
-        (when, user, digest, kind, *key))
+        (when, user, digest, kind, *key.flat()))

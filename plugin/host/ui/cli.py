@@ -1,11 +1,13 @@
 """calibre-debug -r BookBoss -- COMMAND ...
 
 The command line writes only the sidecar database (safe while calibre-server runs: SQLite
-locking); `index` opens a calibre library and so needs calibre's library lock.
+locking); `index` opens a calibre library and so needs calibre's library lock. It works
+through the same sync service as the server (host/composition.py builds it).
 """
 
 import argparse
 import json
+import os
 import sys
 
 from . import cli_columns
@@ -37,15 +39,17 @@ def main(args):
     if opts.command is None:
         parser.print_help()
         return 2
-    from .store import Store, StoreError
-    from . import config
-    store = Store(config.sidecar_path())
+    from ...store import StoreError
+    from ..composition import command_line_sync
+    from ..libraries import LibraryInUse, NoLibrary
+    sync = command_line_sync()
+    store = sync.store
     try:
         if opts.command == 'columns':
             result = cli_columns.ACTIONS[opts.action](opts, store)
         else:
-            result = COMMANDS[opts.command](store, opts)
-    except (StoreError, CommandError, cli_columns.ColumnsError) as e:
+            result = COMMANDS[opts.command](sync, opts)
+    except (StoreError, CommandError, cli_columns.ColumnsError, LibraryInUse, NoLibrary) as e:
         print(f'BookBoss: {e}', file=sys.stderr)
         return 1
     finally:
@@ -61,19 +65,20 @@ class CommandError(Exception):
     pass
 
 
-def status(store, opts):
+def status(sync, opts):
+    store = sync.store
     counts = store.counts()
     return {'sidecar': store.path, 'schema_version': store.pragma('user_version'),
             'digests': store.digest_counts(), 'documents': counts['documents'], 'linked': counts['linked'],
             'pushes': counts['pushes'], 'users': store.link_counts(),
-            'pending_column_writes': len(store.pending_projections()),
+            'pending_column_writes': len(store.pending_writes()),
             'column_problems': [f"{p['owner']}: {p['purpose']} -> {p['column_key']}: {p['problem']}"
                                 for p in store.column_problems()],
             'libraries': sorted(lib['name'] for lib in store.libraries().values())}
 
 
-def unmatched(store, opts):
-    rows = store.unmatched(opts.user)
+def unmatched(sync, opts):
+    rows = sync.store.unmatched(opts.user)
     return [{'user': r['user'], 'document': r['document'], 'device': r['device'],
              'last_seen': r['last_seen'], 'title': (r['metadata'] or {}).get('title')} for r in rows]
 
@@ -81,7 +86,6 @@ def unmatched(store, opts):
 def find_library(store, name):
     libraries = store.libraries()
     if name:
-        import os
         wanted = os.path.abspath(name) if os.sep in name else name
         for uuid, lib in libraries.items():
             if wanted in (lib['name'], lib['path'], uuid) or (lib['path'] and os.path.basename(lib['path']) == name):
@@ -93,9 +97,10 @@ def find_library(store, name):
         len(libraries), ', '.join(lib['name'] for lib in libraries.values()) or 'none yet'))
 
 
-def link(store, opts):
-    from .books import BookKey
-    from .protocol import KosyncError, normalize_document
+def link(sync, opts):
+    from ...core.books import BookFormat
+    from ...core.protocol import KosyncError, normalize_document
+    store = sync.store
     try:
         document = normalize_document(opts.document)
     except KosyncError as e:
@@ -107,37 +112,30 @@ def link(store, opts):
         if len(formats) != 1:
             raise CommandError(f'give --format: book {opts.book_id} has formats {formats or "unknown"}')
         fmt = formats[0]
-    key = BookKey(uuid, opts.book_id, fmt)
-    store.record_digests([(document, 'manual', key, None, 'command line')])
-    return {'linked': document, 'library': store.libraries()[uuid]['name'], 'book_id': key.book_id,
+    sync.add_manual_link(document, BookFormat.of(uuid, opts.book_id, fmt))
+    return {'linked': document, 'library': store.libraries()[uuid]['name'], 'book_id': opts.book_id,
             'format': fmt, 'note': 'users who may see the book are linked at their next sync'}
 
 
-def unlink(store, opts):
-    return {'document': opts.document, 'manual_links_removed': store.remove_digests(opts.document, 'manual'),
-            'bindings_removed': store.unlink_document(opts.document)}
+def unlink(sync, opts):
+    return dict(document=opts.document, **sync.unlink(opts.document))
 
 
-def index(store, opts):
-    from calibre.utils.lock import singleinstance
-    from .library_index import index_library
-    if not singleinstance('db'):
+def index(sync, opts):
+    from ..libraries import LibraryInUse, open_library
+    from ..library_index import index_library
+    try:
+        with open_library(opts.library) as db:
+            path = db.backend.library_path
+
+            def progress(done, total):
+                if not opts.json:
+                    print(f'\rindexing {path}: {done}/{total} books', end='', file=sys.stderr, flush=True)
+            hashed, unchanged, new = index_library(sync.store, db, progress)
+    except LibraryInUse:
         raise CommandError('calibre or calibre-server is using the library: a running BookBoss server '
                            'indexes its libraries itself at start-up; stop it to index from here')
-    from calibre.db.legacy import LibraryDatabase
-    from calibre.utils.config import prefs
-    path = opts.library or prefs['library_path']
-    if not path:
-        raise CommandError('give --library PATH')
-    db = LibraryDatabase(path).new_api
-
-    def progress(done, total):
-        if not opts.json:
-            print(f'\rindexing {path}: {done}/{total} books', end='', file=sys.stderr, flush=True)
-    try:
-        hashed, unchanged, new = index_library(store, db, progress)
-    finally:
-        db.close()
+    sync.digests_recorded(new)
     if not opts.json:
         print(file=sys.stderr)
     return {'library': path, 'files_hashed': hashed, 'files_unchanged': unchanged, 'new_digests': len(new)}

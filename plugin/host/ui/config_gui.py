@@ -2,42 +2,24 @@
 the current library, the default columns in one step, and the sync URL for KOReader.
 Imported only by the calibre GUI (Qt); the server never imports this module."""
 
-import os
-
 from qt.core import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                      QPushButton, QVBoxLayout, QWidget)
 
-from .column_sets import PURPOSES, default_labels, problems
-from .column_writer import column_sets, field_metadata, owner_of, save_column_sets
+from ...core.column_values import PURPOSES, problems
+from ..column_prefs import column_sets, create_default_columns, field_metadata, save_column_sets, set_for
+from ..network import lan_addresses
 
 PURPOSE_LABELS = {'status': 'Status', 'percent': 'Progress (%)', 'last_read': 'Last read',
                   'finished': 'Finished', 'started': 'Started', 'position': 'Position (changes on every push)',
                   'device': 'Device'}
 
 
-def calibre_user_names():
-    from calibre.constants import config_dir
-    from calibre.srv.users import UserManager
-    path = os.path.join(config_dir, 'server-users.sqlite')
-    return sorted(UserManager(path).all_user_names) if os.path.exists(path) else []
-
-
 def sync_url():
     from calibre.srv.opts import server_config
     opts = server_config()
-    host = opts.listen_on if opts.listen_on not in ('0.0.0.0', '::', '') else _lan_address()
+    host = opts.listen_on if opts.listen_on not in ('0.0.0.0', '::', '') else (lan_addresses() or ['HOST'])[0]
     prefix = (opts.url_prefix or '').rstrip('/')
     return f'http://{host}:{opts.port}{prefix}/koreader'
-
-
-def _lan_address():
-    import socket
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(('192.0.2.1', 9))  # no packet is sent; picks the outgoing interface
-            return s.getsockname()[0]
-    except OSError:
-        return 'HOST'
 
 
 class ConfigWidget(QWidget):
@@ -90,14 +72,6 @@ class ConfigWidget(QWidget):
         self.current = None
         self.show_set()
 
-    def _set_for(self, owner):
-        for s in self.sets:
-            if (s.get('owner') or '') == owner or (owner and owner_of(s, self.user_names) == owner):
-                return s
-        s = {'owner': owner}
-        self.sets.append(s)
-        return s
-
     def _store_current(self):
         if self.current is None:
             return
@@ -107,7 +81,7 @@ class ConfigWidget(QWidget):
 
     def show_set(self):
         self._store_current()
-        self.current = self._set_for(self.owner.currentData() or '')
+        self.current = set_for(self.sets, self.owner.currentData() or '', self.user_names)
         for purpose, combo in self.combos.items():
             index = combo.findData(self.current.get(purpose) or '')
             combo.setCurrentIndex(max(index, 0))
@@ -116,15 +90,13 @@ class ConfigWidget(QWidget):
         self.problems.setText('\n'.join(f'{p}: {c}: {m}' for p, c, m in found) or 'No problems with this mapping.')
 
     def create_defaults(self):
-        owner = self.owner.currentData() or ''
-        for purpose, label, heading, datatype, display in default_labels(owner if len(self.user_names) > 1 else None):
-            key = '#' + label
-            if key not in self.fm:
-                self.db.create_custom_column(label, heading, datatype, False, display=display)
-            self.fm[key] = {'datatype': datatype, 'display': display, 'name': heading}
+        self._store_current()
+        _, mapped = create_default_columns(self.db, self.current, self.owner.currentData() or '',
+                                           self.user_names, self.fm)
+        for purpose, key in mapped.items():
             combo = self.combos[purpose]
             if combo.findData(key) < 0:
-                combo.addItem(f'{heading} ({key})', key)
+                combo.addItem(f"{self.fm[key]['name']} ({key})", key)
             combo.setCurrentIndex(combo.findData(key))
         self.problems.setText('Default columns created and mapped. Click OK, then restart calibre '
                               'for the new columns to appear.')

@@ -122,5 +122,21 @@ MIGRATIONS = (
         PRIMARY KEY (library_uuid, owner, purpose)
     );
     ''',
+    # 4: the pending queue names the projection each write is for (calibre columns so far)
+    '''
+    CREATE TABLE pending_writes (
+        projection TEXT NOT NULL,
+        user TEXT NOT NULL,
+        library_uuid TEXT NOT NULL,
+        book_id INTEGER NOT NULL,
+        queued_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        PRIMARY KEY (projection, user, library_uuid, book_id)
+    );
+    INSERT INTO pending_writes (projection, user, library_uuid, book_id, queued_at, attempts, last_error)
+        SELECT 'columns', user, library_uuid, book_id, queued_at, attempts, last_error FROM pending_projections;
+    DROP TABLE pending_projections;
+    ''',
 )
 SCHEMA_VERSION = len(MIGRATIONS)

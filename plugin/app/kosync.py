@@ -7,14 +7,12 @@ anything else). Errors are raised as KosyncError and rendered in one place.
 
 import json
 import re
-import traceback
 
-from .protocol import (
+from ..core.protocol import (
     ACCOUNTS_IN_CALIBRE, BAD_JSON, MAX_BODY_BYTES, REGISTRATION_DISABLED, STORAGE_FAILED,
     KosyncError, invalid, normalize_document, parse_push, progress_record)
-from .setup_page import install_page
-from .store import StoreError
-from .vendor import bottle
+from ..store import StoreError
+from ..vendor import bottle
 
 JSON_HEADERS = {'Content-Type': 'application/json'}
 SLASHES = re.compile(r'/{2,}')
@@ -80,15 +78,12 @@ class KosyncApp(bottle.Bottle):
         return super().__call__(environ, start_response)
 
 
-def make_app(store, authenticator, catalog=None, columns=None, page=None, log=print):
+def make_app(sync, authenticator, page=None, log=print):
     """Build the kosync WSGI app around its collaborators.
 
-    store: plugin.store.Store; authenticator: authenticate(environ) -> username or a
-    401 KosyncError; catalog: resolve/bind(user, document, metadata) -> BookKey or None
-    (plugin.catalog.Catalog), or None when documents are never matched to books;
-    columns: current_status(user, BookKey) and project(user, library_uuid, book_id)
-    (plugin.column_writer.ColumnWriter), or None; page: plugin.setup_page.SetupPage for
-    the browser page at the root, or None.
+    sync: app.sync.Sync (every use case); authenticator: authenticate(environ) -> username
+    or a 401 KosyncError (app.auth.Authenticator); page: app.page.SetupPage for the browser
+    page at the root, or None.
     """
     app = KosyncApp(log)
 
@@ -109,19 +104,6 @@ def make_app(store, authenticator, catalog=None, columns=None, page=None, log=pr
         environ = bottle.request.environ
         environ['bookboss.user'] = name = authenticator.authenticate(environ)
         return name
-
-    def book_of(name, document, metadata=None, bind=False):
-        """The library book a document is, or None. Matching never fails a sync: a calibre
-        library that cannot be searched right now leaves the document unmatched."""
-        if catalog is None:
-            return None
-        try:
-            return (catalog.bind if bind else catalog.resolve)(name, document, metadata)
-        except StoreError:
-            raise
-        except Exception:
-            log('BookBoss: could not match a document to a library book:\n' + traceback.format_exc())
-            return None
 
     @app.get('/healthcheck')
     def healthcheck():
@@ -146,13 +128,7 @@ def make_app(store, authenticator, catalog=None, columns=None, page=None, log=pr
     def update_progress():
         name = user()
         push = parse_push(read_json_body(bottle.request.environ))
-        # resolve only: record_push links the document in the same transaction as the push
-        book = book_of(name, push['document'], push['metadata'])
-        status = columns.current_status(name, book) if columns and book else None
-        timestamp = store.record_push(name, push, book=book, current_status=status)
-        if columns and book:
-            columns.project(name, book.library_uuid, book.book_id)  # never raises: queues instead
-        return {'document': push['document'], 'timestamp': timestamp}
+        return {'document': push['document'], 'timestamp': sync.push(name, push)}
 
     @app.get('/syncs/progress')
     def progress_without_document():
@@ -161,10 +137,8 @@ def make_app(store, authenticator, catalog=None, columns=None, page=None, log=pr
     @app.get('/syncs/progress/<document:path>')
     def get_progress(document):
         name = user()
-        document = normalize_document(document)
-        book = book_of(name, document, bind=True)
-        return progress_record(store.position_for(name, document, book))
+        return progress_record(sync.pull(name, normalize_document(document)))
 
     if page is not None:
-        install_page(app, page)
+        page.install(app)
     return app

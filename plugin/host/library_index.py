@@ -4,8 +4,9 @@ hashed again only when its size or modification time changed."""
 
 import os
 
-from .books import BookKey
-from .digests import partial_md5
+from ..core.books import BookFormat
+from ..core.digests import partial_md5
+from .libraries import remember_library
 
 BATCH = 200
 
@@ -16,8 +17,7 @@ def index_library(store, db, progress=None):
     progress(done, total) is called as books are visited.
     """
     uuid = db.library_id
-    store.record_library(uuid, getattr(db, 'server_library_id', None) or os.path.basename(db.backend.library_path),
-                         db.backend.library_path)
+    remember_library(store, db)
     known = store.indexed_files(uuid)
     book_ids = sorted(db.all_book_ids())
     formats = db.all_field_for('formats', book_ids)
@@ -29,7 +29,7 @@ def index_library(store, db, progress=None):
                 st = os.stat(path)
             except (TypeError, OSError):
                 continue
-            key = BookKey(uuid, book_id, fmt.upper())
+            key = BookFormat.of(uuid, book_id, fmt)
             if known.get((book_id, key.format)) == (st.st_size, st.st_mtime_ns):
                 unchanged += 1
                 continue
@@ -45,7 +45,7 @@ def index_library(store, db, progress=None):
     return hashed, unchanged, new
 
 
-def index_server_libraries(ctx, store, catalog, log):
+def index_server_libraries(ctx, sync, log):
     """Index every library the server serves (run in a background thread)."""
     broker = ctx.library_broker
     for library_id in list(broker.library_map):
@@ -53,9 +53,9 @@ def index_server_libraries(ctx, store, catalog, log):
             db = broker.get(library_id)
             if db is None:
                 continue
-            hashed, unchanged, new = index_library(store, db)
+            hashed, unchanged, new = index_library(sync.store, db)
             if new:
-                catalog.bind_new_digests(new)
+                sync.digests_recorded(new)
             log(f'BookBoss: indexed library {library_id}: {hashed} files hashed, {unchanged} unchanged')
         except Exception:
             import traceback

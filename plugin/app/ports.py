@@ -1,0 +1,57 @@
+"""What the app layer needs from its host, as interfaces. The host (calibre) implements
+them; the unit tests pass fakes (tests/fakes.py)."""
+
+from typing import Iterable, Optional, Protocol
+
+from ..core.books import Book, BookFormat
+
+
+class Accounts(Protocol):
+    """The user database (calibre's users): BookBoss never keeps a password of its own."""
+
+    def password(self, username: str) -> Optional[str]:
+        """The user's password, or None when there is no such user."""
+
+    def has_users(self) -> bool: ...
+
+
+class Libraries(Protocol):
+    """What a calibre user may see: allowed libraries and each library's search restriction."""
+
+    def visible(self, user: str, fmt: BookFormat) -> bool: ...
+
+    def find_books(self, user: str, title: str, authors: frozenset) -> list:
+        """[(Book, formats)] of the visible books whose normalised title (and author set,
+        when given) equal these."""
+
+    def title_of(self, user: str, book: Book) -> Optional[str]: ...
+
+    def search_books(self, user: str, text: str, limit: int) -> list:
+        """[{'library_uuid', 'library', 'book_id', 'title', 'authors', 'formats'}] for the page."""
+
+
+class Projection(Protocol):
+    """One place outside the sidecar that shows a user's record of a book (calibre's custom
+    columns today). Registered once in the composition root; Sync hands it every committed
+    change."""
+
+    name: str  # recorded with each pending write, so the queue knows whose write it is
+
+    def apply(self, user: str, book: Book) -> object:
+        """Bring this projection in line with the sidecar's record of user's book. Raise when
+        it cannot write now: the change is queued and retried by the background writer."""
+
+
+class ReadingStatusSource(Protocol):
+    """Where the user may have changed a book's status by hand (the owner's status column)."""
+
+    def current_status(self, user: str, book: Book) -> Optional[str]:
+        """The status shown there now, or None when nothing shows it."""
+
+
+class PageSite(Protocol):
+    """What the browser page asks of its host beyond Libraries."""
+
+    def column_summary(self, user: str) -> list: ...
+
+    def lan_addresses(self) -> Iterable[str]: ...

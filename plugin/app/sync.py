@@ -1,0 +1,139 @@
+"""The sync service: every use case that changes what BookBoss knows of a user's book.
+
+A KOReader push or pull, a link made on the page or the command line, an unlink, digests
+recorded by a download, the device hook or the index: each is one method here. The store
+keeps, the core rules decide (reading-state transitions fire only on KOReader pushes; a
+document linked later replays its earlier acknowledged pushes), and after the sidecar
+transaction commits, every registered projection (calibre's columns, ...) gets the change.
+"""
+
+import time
+import traceback
+
+from ..core.reading_state import apply_push, replay
+from ..store import StoreError
+
+
+class Sync:
+
+    def __init__(self, store, matcher=None, projections=None, status=None, log=print, clock=time.time):
+        """matcher: app.matching.Matcher, or None where calibre's permissions cannot be asked
+        (the command line: documents then bind at the user's next sync); projections:
+        app.projections.Projections or None; status: a ReadingStatusSource or None."""
+        self.store, self.matcher, self.projections = store, matcher, projections
+        self.status, self.log, self.clock = status, log, clock
+
+    # -- KOReader ---------------------------------------------------------------------
+
+    def push(self, user, push):
+        """Store a validated push (the user's latest position of its document and, once the
+        document is linked, of its book format), apply the reading-state rules, link it when
+        it is newly matched; return the timestamp acknowledged."""
+        timestamp = int(self.clock())
+        document = push['document']
+        fmt = self._match(user, document, push['metadata'], self.store.linked_book(user, document))
+        status = self.status.current_status(user, fmt.book) if fmt is not None and self.status else None
+        with self.store.transaction() as tx:
+            tx.record_push(user, push, timestamp)
+            if fmt is not None:
+                if not _bind(tx, user, document, fmt, timestamp, status):
+                    state = _current(tx.reading_state(user, fmt.book), status)
+                    tx.save_reading_state(user, fmt.book, apply_push(state, push['percentage'], timestamp))
+                tx.save_book_position(user, fmt, dict(push, timestamp=timestamp))
+        if fmt is not None:
+            self._changed(user, fmt.book)
+        return timestamp
+
+    def pull(self, user, document):
+        """The position a pull answers (or None): the newer of the document's own and its book
+        format's. A document matched now is linked, and its earlier pushes reach the book."""
+        linked = self.store.linked_book(user, document)
+        fmt = self._match(user, document, linked=linked)
+        if fmt is not None and fmt != linked:
+            self.link(user, document, fmt)
+        return self.store.position_for(user, document, fmt)
+
+    # -- links --------------------------------------------------------------------------
+
+    def link(self, user, document, fmt):
+        """Link the user's document to a book format (the page's form, a pull, late binding).
+        True when the link is new; the document's pushes are then replayed into the book."""
+        if not self._bind(user, document, fmt):
+            return False
+        self._changed(user, fmt.book)
+        return True
+
+    def add_manual_link(self, document, fmt, detail='command line'):
+        """An administrator's link: the document becomes a digest of the book format for every
+        user who may see it (bound at once where matching is possible, else at the next sync)."""
+        self.record_digests([(document, 'manual', fmt, None, detail)])
+
+    def unlink(self, document):
+        """Remove the administrator's links and every user's binding of a document."""
+        return {'manual_links_removed': self.store.remove_digests(document, 'manual'),
+                'bindings_removed': self.store.unlink_document(document)}
+
+    def record_digests(self, entries, now=None):
+        """Record (digest, kind, BookFormat, user, detail) entries in the digest history (a
+        download, a send to a device, an administrator's link), then bind what they name."""
+        new = self.store.record_digests(entries, now)
+        if new:
+            self.digests_recorded(new)
+        return new
+
+    def digests_recorded(self, digests):
+        """Late binding after a download, an index run or a send to a device recorded new
+        digests: link every stored document they name. The projections are queued, not run
+        here: a download hook runs while calibre holds the library."""
+        if self.matcher is None:
+            return
+        for user, document in self.store.users_with_progress(digests):
+            linked = self.store.linked_book(user, document)
+            fmt = self._match(user, document, linked=linked)
+            if fmt is not None and fmt != linked and self._bind(user, document, fmt) and self.projections is not None:
+                self.projections.changed_later(user, fmt.book)
+
+    # -- inside ---------------------------------------------------------------------------
+
+    def _match(self, user, document, metadata=None, linked=None):
+        """The book format the document is for user (linked: its current link). Matching never
+        fails a sync: a library that cannot be searched right now leaves it unmatched."""
+        if self.matcher is None:
+            return None
+        try:
+            return self.matcher.match(user, document, metadata, linked)
+        except StoreError:
+            raise
+        except Exception:
+            self.log('BookBoss: could not match a document to a library book:\n' + traceback.format_exc())
+            return None
+
+    def _bind(self, user, document, fmt):
+        with self.store.transaction() as tx:
+            return _bind(tx, user, document, fmt, int(self.clock()))
+
+    def _changed(self, user, book):
+        if self.projections is not None:
+            self.projections.changed(user, book)
+
+
+def _bind(tx, user, document, fmt, now, status=None):
+    """In a transaction: link document to fmt unless it already is. The document's retained
+    pushes are replayed in order into the book's reading state (from status, the one shown in
+    calibre now, when known), and its latest position becomes the format's when newer."""
+    if tx.linked(user, document) == fmt:
+        return False
+    tx.save_link(user, document, fmt, now)
+    pushes = tx.pushes_of(user, document)
+    if pushes:
+        tx.save_reading_state(user, fmt.book, replay(_current(tx.reading_state(user, fmt.book), status), pushes))
+    latest = tx.document_position(user, document)
+    if latest is not None:
+        current = tx.book_position(user, fmt)
+        if current is None or latest['timestamp'] > current['timestamp']:
+            tx.save_book_position(user, fmt, latest)
+    return True
+
+
+def _current(state, status):
+    return dict(state, status=status) if status is not None else state

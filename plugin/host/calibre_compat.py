@@ -1,0 +1,139 @@
+"""Every place BookBoss reaches into calibre beyond its plugin API, in one module, each with
+the calibre versions it was verified on (the integration suite runs on 6.13 and 9.17; 8.5 by
+hand with scripts/test-in-chroot.sh trixie). When calibre changes one of these, this is the
+file to read.
+
+Importing this module imports nothing from calibre: each function imports what it needs,
+so initialize() may import it in every calibre process.
+"""
+
+import sys
+import traceback
+
+
+def log_failure(what):
+    # calibre 9.x swallows exceptions from content_server_endpoints() without a word, and an
+    # exception from a hook would stop calibre-server: say it loudly on stderr instead.
+    print(f'BookBoss: FAILED to {what}. calibre continues without BookBoss.\n'
+          + traceback.format_exc(), file=sys.stderr, flush=True)
+
+
+def has_content_server_plugin():
+    """calibre >= 9.12 asks ContentServerPlugins for routes (verified 9.17)."""
+    import calibre.customize
+    return hasattr(calibre.customize, 'ContentServerPlugin')
+
+
+def install_finalize_hook(on_finalize):
+    """Call on_finalize(router) whenever a content server's Router is finalized.
+
+    Every calibre Handler calls Router.finalize() once, after its own routes and (calibre
+    >= 9.12) the ContentServerPlugins' routes are loaded, with router.ctx set (verified 6.13,
+    8.5, 9.17). Older calibre has no other way for a plugin to add routes; on every calibre it
+    is where BookBoss learns of a server being built. Idempotent; an error in on_finalize is
+    logged, never raised.
+    """
+    from calibre.srv.routes import Router
+    if getattr(Router.finalize, 'bookboss_hook', False):
+        return
+    original = Router.finalize
+
+    def finalize(router):
+        try:
+            on_finalize(router)
+        except Exception:
+            log_failure('attach BookBoss to the content server')
+        return original(router)
+
+    finalize.bookboss_hook = True
+    Router.finalize = finalize
+
+
+def wrap_book_fmt(record, log):
+    """Call record(ctx, rd, db, book_id, fmt, result) after calibre.srv.content.book_fmt, the
+    function behind every book download (/get, OPDS acquisition links, /legacy/get), returns
+    the file it is about to serve (verified 6.13, 8.5, 9.17). Once per process; a failure of
+    record is logged and never breaks the download."""
+    from calibre.srv import content
+    if getattr(content.book_fmt, 'bookboss_wrapped', False):
+        return
+    original = content.book_fmt
+
+    def book_fmt(ctx, rd, library_id, db, book_id, fmt):
+        result = original(ctx, rd, library_id, db, book_id, fmt)
+        try:
+            record(ctx, rd, db, book_id, fmt, result)
+        except Exception:
+            log('BookBoss: could not record the digests of a download:\n' + traceback.format_exc())
+        return result
+
+    book_fmt.bookboss_wrapped = True
+    book_fmt.bookboss_original = original
+    content.book_fmt = book_fmt
+
+
+def when_gui_ready(work):
+    """Run work() once the GUI's event loop runs: in the GUI, initialize() runs while
+    calibre.gui2.ui is still being imported and before calibre.gui2.device is (verified 6.13,
+    9.17)."""
+    from qt.core import QTimer
+    QTimer.singleShot(0, work)
+
+
+def wrap_upload_books(record, log):
+    """Call record(manager, files, names, metadata, result) after the GUI's
+    DeviceManager._upload_books, through which every device driver (USB/MTP, folder devices,
+    the smart device driver) receives books after calibre wrote their metadata (verified 6.13,
+    9.17). Once per process; a failure of record is logged and never breaks the send."""
+    from calibre.gui2.device import DeviceManager
+    if getattr(DeviceManager._upload_books, 'bookboss_wrapped', False):
+        return
+    original = DeviceManager._upload_books
+
+    def _upload_books(self, files, names, on_card=None, metadata=None, plugboards=None):
+        result = original(self, files, names, on_card=on_card, metadata=metadata, plugboards=plugboards)
+        try:
+            record(self, files, names, metadata, result)
+        except Exception:
+            log('BookBoss: could not record the digests of books sent to the device:\n'
+                + traceback.format_exc())
+        return result
+
+    _upload_books.bookboss_wrapped = True
+    DeviceManager._upload_books = _upload_books
+
+
+def device_name(manager):
+    """The connected device's name as calibre shows it (verified 6.13, 9.17)."""
+    device = getattr(manager, 'device', None) or getattr(manager, 'connected_device', None)
+    try:
+        return device.get_gui_name()
+    except Exception:
+        return type(device).__name__
+
+
+def gui_library():
+    """The calibre GUI's current library (new API), or None."""
+    from calibre.gui2.ui import get_gui
+    gui = get_gui()
+    return gui.current_db.new_api if gui is not None and gui.current_db is not None else None
+
+
+def require_calibre_login(ctx, rd, endpoint):
+    """Run calibre's own authentication for one request of an auth_required=False endpoint:
+    the router's auth_controller (Basic or Digest, calibre's ban list) raises calibre's
+    challenge or sets rd.username (verified 6.13, 8.5, 9.17). False when calibre
+    authentication is off."""
+    router = getattr(ctx.url_for, '__self__', None)
+    controller = getattr(router, 'auth_controller', None)
+    if not ctx.opts.auth or controller is None:
+        return False
+    controller(rd, endpoint)
+    return True
+
+
+def notify_metadata_changed(notify_changes, library_path, book_ids):
+    """Tell calibre (the GUI's library view, the server's caches) that books changed
+    (calibre.srv.changes.MetadataChanged; 6.13 has no metadata() helper)."""
+    from calibre.srv.changes import MetadataChanged
+    notify_changes(library_path, MetadataChanged(set(book_ids)))

@@ -1,0 +1,67 @@
+"""Column sets as calibre keeps them: in each library's own preferences (namespace
+"bookboss"), so the GUI, calibre-server and the command line see the same mapping. One
+function per question, shared by the server, the command line and the GUI."""
+
+from ..core.column_values import default_labels
+
+NAMESPACE = 'bookboss'
+
+
+def column_sets(db):
+    return list(db.pref('column_sets', [], namespace=NAMESPACE) or [])
+
+
+def save_column_sets(db, sets):
+    db.set_pref('column_sets', sets, namespace=NAMESPACE)
+
+
+def owner_of(column_set, user_names):
+    """The set's owner; an unnamed set belongs to the only calibre user, if there is just one."""
+    if column_set.get('owner'):
+        return column_set['owner']
+    users = sorted(user_names)
+    return users[0] if len(users) == 1 else None
+
+
+def set_owned_by(sets, user, user_names):
+    """The set whose (resolved) owner is user, or None."""
+    for column_set in sets:
+        if owner_of(column_set, user_names) == user:
+            return column_set
+    return None
+
+
+def set_for(sets, owner, user_names, create=True):
+    """The set an administrator edits for owner ('' or None: the unnamed set): the one named for
+    them, else the one they own; a new one appended to sets when create, else None."""
+    for s in sets:
+        if (s.get('owner') or '') == (owner or '') or (owner and owner_of(s, user_names) == owner):
+            return s
+    if not create:
+        return None
+    s = {'owner': owner or ''}
+    sets.append(s)
+    return s
+
+
+def field_metadata(db):
+    """{column key: {'datatype', 'display', 'name'}} of the library's custom columns."""
+    fm = db.field_metadata
+    return {key: {'datatype': fm[key]['datatype'], 'display': fm[key].get('display') or {},
+                  'name': fm[key].get('name')} for key in fm.custom_field_keys()}
+
+
+def create_default_columns(db, column_set, owner, user_names, fm=None):
+    """Create the default columns (per user when there are several calibre users) that do not
+    exist yet and map them in column_set. Returns ([created keys], {purpose: key}); fm, when
+    given, learns the new columns (they appear in calibre only after a restart)."""
+    fm = field_metadata(db) if fm is None else fm
+    created, mapped = [], {}
+    for purpose, label, heading, datatype, display in default_labels(owner if len(user_names) > 1 else None):
+        key = '#' + label
+        if key not in fm:
+            db.create_custom_column(label, heading, datatype, False, display=display)
+            created.append(key)
+            fm[key] = {'datatype': datatype, 'display': display, 'name': heading}
+        column_set[purpose] = mapped[purpose] = key
+    return created, mapped

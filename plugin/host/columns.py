@@ -1,0 +1,109 @@
+"""The calibre-columns projection: one user's reading state in the custom columns of the
+column set they own (app.ports.Projection, and the ReadingStatusSource of hand edits).
+
+Writes go only where a value changes visibly. A write that cannot happen now raises, and
+the projections fan-out queues it (app/projections.py). Mapping problems are logged once
+per cause and recorded for `status`.
+"""
+
+import traceback
+from datetime import datetime
+
+from ..core.column_values import PURPOSES, changed_values, desired_values, problems, status_from_column, usable
+from ..core.reading_state import UNREAD
+from . import calibre_compat
+from .column_prefs import column_sets, field_metadata, set_owned_by
+
+
+def local_tz():
+    return datetime.now().astimezone().tzinfo
+
+
+class CalibreColumns:
+
+    name = 'columns'
+
+    def __init__(self, store, libraries, users, notify_changes, log):
+        """libraries: db_for(user, library_uuid) and allowed_libraries(user) (host.libraries);
+        users: all_user_names and is_readonly(user) (calibre's UserManager); notify_changes:
+        calibre's, or None where nobody listens (the command line)."""
+        self.store, self.libraries, self.users = store, libraries, users
+        self.notify_changes, self.log = notify_changes, log
+        self.known_problems = {}  # (library_uuid, owner) -> problems last recorded
+
+    def _owner_set(self, user, db):
+        column_set = set_owned_by(column_sets(db), user, self.users.all_user_names)
+        if column_set is None:
+            return None
+        if self.users.is_readonly(user) and not column_set.get('allow_readonly'):
+            return None
+        return column_set
+
+    def apply(self, user, book):
+        return self.write(user, book)
+
+    def write(self, user, book, dry_run=False):
+        """Write the user's sidecar state for one book into their columns. Returns {column: value}
+        written (or that would be); raises when the library cannot be written now."""
+        db = self.libraries.db_for(user, book.library_uuid)
+        column_set = db is not None and self._owner_set(user, db)
+        if not column_set:
+            return {}
+        changes = self.changes_for(db, column_set, user, book)
+        if changes and not dry_run:
+            for column, value in changes.items():
+                db.set_field(column, {book.book_id: value})
+            if self.notify_changes is not None:
+                calibre_compat.notify_metadata_changed(self.notify_changes, db.backend.library_path, [book.book_id])
+        return changes
+
+    def changes_for(self, db, column_set, owner, book):
+        fm = field_metadata(db)
+        found = problems(column_set, fm)
+        if self.known_problems.get((book.library_uuid, owner)) != found:  # logged once per cause
+            for purpose, column, message in self.store.record_column_problems(book.library_uuid, owner, found):
+                self.log(f'BookBoss: column set of {owner}: {purpose} -> {column}: {message}')
+            self.known_problems[(book.library_uuid, owner)] = found
+        state = self.store.reading_state(owner, book)
+        position = self.store.latest_book_position(owner, book)
+        tz = local_tz()
+        want = desired_values(column_set, fm, state, position, tz)
+        current = {column: db.field_for(column, book.book_id) for column in want}
+        return changed_values(want, current, fm, tz)
+
+    def current_status(self, user, book):
+        """The status the owner's status column shows now, or None (no set, no column, no access)."""
+        try:
+            db = self.libraries.db_for(user, book.library_uuid)
+            column_set = db is not None and self._owner_set(user, db)
+            if not column_set:
+                return None
+            fm = field_metadata(db)
+            column = usable(column_set, fm).get('status')
+            if not column:
+                return None
+            state = self.store.reading_state(user, book)
+            return status_from_column(fm[column]['datatype'], db.field_for(column, book.book_id),
+                                      state.get('status') or UNREAD)
+        except Exception:
+            self.log('BookBoss: could not read the status column:\n' + traceback.format_exc())
+            return None
+
+    def summary(self, user):
+        """[{'library', 'text'}]: whether the user owns a column set in each library, and its problems."""
+        out = []
+        for name, db in self.libraries.allowed_libraries(user):
+            column_set = set_owned_by(column_sets(db), user, self.users.all_user_names)
+            if column_set is None:
+                text = 'you own no column set here, so your reading state is kept by BookBoss only'
+            else:
+                fm = field_metadata(db)
+                mapped = ', '.join(f'{p} → {c}' for p, c in column_set.items() if p in PURPOSES and c)
+                text = f'your column set: {mapped or "nothing mapped"}'
+                found = problems(column_set, fm)
+                if found:
+                    text += '; problems: ' + '; '.join(f'{p} → {c}: {m}' for p, c, m in found)
+                if self.users.is_readonly(user) and not column_set.get('allow_readonly'):
+                    text += ' (read-only account: columns are not written)'
+            out.append({'library': name, 'text': text})
+        return out

@@ -1,0 +1,165 @@
+"""The composition root: the one place that builds BookBoss's services, for each kind of
+calibre process (a content server, the GUI's device hook, the command line).
+
+One Store per sidecar file per process, one log per server, the projections registered
+here. Adding a projection is one line in `register_projections`.
+"""
+
+import threading
+
+from ..app.auth import Authenticator
+from ..app.kosync import make_app
+from ..app.matching import Matcher
+from ..app.page import SetupPage
+from ..app.projections import Projections
+from ..app.sync import Sync
+from ..core.throttle import DEFAULT_BLOCK_SECONDS, DEFAULT_FAILURES, LoginThrottle
+from ..store import Store
+from . import calibre_compat, config
+from .accounts import CalibreAccounts
+from .background import PeriodicWorker
+from .columns import CalibreColumns
+from .device_hook import record_sent
+from .downloads import DownloadRecorder
+from .libraries import CalibreLibraries
+from .library_index import index_server_libraries
+from .log import ServerLog, to_stderr
+from .network import lan_addresses
+
+# KOReader gives a push 2 s per socket operation and 5 s in all: a sidecar locked by another
+# program must answer 502 before that, not hang. Real transactions take milliseconds.
+SERVER_BUSY_TIMEOUT = 1.5
+COMMAND_LINE_BUSY_TIMEOUT = 10.0   # an administrator's command may wait for a busy server
+RETRY_SECONDS = 30                 # queued projection writes are retried this often
+
+_lock = threading.RLock()
+_stores = {}      # sidecar path -> the Store of this process
+_servers = []     # the ServerServices built in this process
+
+
+def sidecar(busy_timeout=SERVER_BUSY_TIMEOUT):
+    """This process's Store for the configured sidecar file (the first caller sets its busy timeout)."""
+    path = config.sidecar_path()
+    with _lock:
+        store = _stores.get(path)
+        if store is None:
+            store = _stores[path] = Store(path, busy_timeout=busy_timeout)
+        return store
+
+
+def register_projections(projections, store, libraries, users, notify_changes, log):
+    """Every projection of this process; returns the calibre-columns one (also the source of
+    hand-edited statuses). A new projection is one more `projections.register(...)` line."""
+    columns = projections.register(CalibreColumns(store, libraries, users, notify_changes, log))
+    return columns
+
+
+def projections_for(store, libraries, users, notify_changes, log):
+    projections = Projections(store, log)
+    projections.background = PeriodicWorker('BookBossProjections', RETRY_SECONDS, projections.drain, log)
+    columns = register_projections(projections, store, libraries, users, notify_changes, log)
+    return projections, columns
+
+
+def throttle_for(opts):
+    """calibre's --ban-after/--ban-for when the server sets a ban time, else 5 in 5 min -> 10 min."""
+    ban_for = getattr(opts, 'ban_for', 0) or 0
+    if ban_for > 0:
+        return LoginThrottle(getattr(opts, 'ban_after', DEFAULT_FAILURES) or DEFAULT_FAILURES,
+                             ban_for * 60)
+    return LoginThrottle(DEFAULT_FAILURES, DEFAULT_BLOCK_SECONDS)
+
+
+class PageSite:
+    """What the browser page asks of calibre beyond the libraries (app.ports.PageSite)."""
+
+    def __init__(self, columns):
+        self.column_summary = columns.summary
+
+    @staticmethod
+    def lan_addresses():
+        return lan_addresses()
+
+
+class ServerServices:
+    """Everything BookBoss keeps for one content server (one calibre Context)."""
+
+    def __init__(self, ctx):
+        self.log = log = ServerLog(ctx)
+        self.store = sidecar()
+        self.libraries = CalibreLibraries(ctx)
+        self.projections, self.columns = projections_for(self.store, self.libraries, ctx.user_manager,
+                                                         ctx.notify_changes, log)
+        self.sync = Sync(self.store, Matcher(self.store, self.libraries), self.projections,
+                         status=self.columns, log=log)
+        self.downloads = DownloadRecorder(self.sync, log)
+        authenticator = Authenticator(CalibreAccounts(ctx.user_manager), throttle_for(ctx.opts),
+                                      trusted_proxies=config.prefs()['trusted_proxies'], log=log)
+        page = SetupPage(self.store, self.sync, self.libraries, PageSite(self.columns), config.prefs()['public_url'])
+        self.app = make_app(self.sync, authenticator, page, log)
+        self.projections.background.start()  # retries queued writes; no sidecar I/O here
+        self.indexer = threading.Thread(target=index_server_libraries, name='BookBossIndex', daemon=True,
+                                        args=(ctx, self.sync, log))
+        self.indexer.start()
+
+
+def services_for(ctx):
+    """The services of the content server whose Context this is, built at its first use."""
+    services = getattr(ctx, 'bookboss', None)
+    if services is None:
+        with _lock:
+            services = getattr(ctx, 'bookboss', None)
+            if services is None:
+                services = ctx.bookboss = ServerServices(ctx)
+                _servers.append(services)
+    return services
+
+
+def install_download_hook():
+    def record(ctx, rd, db, book_id, fmt, result):
+        services_for(ctx).downloads.record(ctx, rd, db, book_id, fmt, result)
+    calibre_compat.wrap_book_fmt(record, to_stderr)
+
+
+def process_sync():
+    """The sync service of this process for work outside a request (the GUI's device hook):
+    the content server's when one runs here, else one that records and binds at the next sync."""
+    with _lock:
+        if _servers:
+            return _servers[0].sync
+    return Sync(sidecar(), log=to_stderr)
+
+
+def install_device_hook(gui_library=calibre_compat.gui_library):
+    """GUI process: record the digests of books sent to devices from the current library."""
+    def record(manager, files, names, metadata, result):
+        db = gui_library()
+        if db is not None:
+            record_sent(calibre_compat.device_name(manager), db, files, names, metadata, result, process_sync())
+    calibre_compat.wrap_upload_books(record, to_stderr)
+
+
+def command_line_sync():
+    """The command line's sync service: it cannot ask calibre's permissions without a server,
+    so the documents it links bind at each user's next sync."""
+    return Sync(sidecar(COMMAND_LINE_BUSY_TIMEOUT), log=to_stderr)
+
+
+def library_projections(store, db, user_names, log=print):
+    """The command line's projections over one library it opened (an administrator's action:
+    every user may write it); (projections, columns)."""
+    from .accounts import AdministratorUsers
+    return projections_for(store, OneLibrary(db), AdministratorUsers(user_names), None, log)
+
+
+class OneLibrary:
+    """The command line's view of calibre's libraries: the one it opened."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def db_for(self, user, library_uuid):
+        return self.db if library_uuid == self.db.library_id else None
+
+    def allowed_libraries(self, user):
+        return [(self.db.backend.library_path, self.db)]

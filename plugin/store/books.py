@@ -1,0 +1,170 @@
+"""The Store's reads and small writes of users' documents and books: positions, links,
+reading state, the pending-write queue of the projections and column problems."""
+
+import time
+
+from ..core.books import Book
+from .records import Records, _dict, progress_dict
+
+
+class BookRecords:
+
+    # -- documents -------------------------------------------------------------------
+
+    def record_push(self, user, push, timestamp=None):
+        """Store a push for a document not linked to a book; returns its timestamp."""
+        timestamp = int(time.time()) if timestamp is None else int(timestamp)
+        with self.transaction() as tx:
+            tx.record_push(user, push, timestamp)
+        return timestamp
+
+    def get_progress(self, user, document):
+        return self._read(lambda c: Records(c).document_position(user, document))
+
+    def documents(self, user):
+        """Every document the user synced: {document: latest row}."""
+        return self._read(lambda c: {r['document']: progress_dict(r) for r in c.execute(
+            'SELECT * FROM progress WHERE user=?', (user,))})
+
+    def push_history(self, user, document=None, device_id=None):
+        clauses, args = ['user=?'], [user]
+        if document is not None:
+            clauses.append('document=?')
+            args.append(document)
+        if device_id is not None:
+            clauses.append('device_id=?')
+            args.append(device_id)
+        sql = f'SELECT * FROM push_history WHERE {" AND ".join(clauses)} ORDER BY id'
+        return self._read(lambda c: [dict(r) for r in c.execute(sql, args)])
+
+    def counts(self):
+        sql = '''SELECT (SELECT COUNT(*) FROM progress) AS documents,
+                        (SELECT COUNT(*) FROM document_links) AS linked,
+                        (SELECT COUNT(DISTINCT user) FROM progress) AS users,
+                        (SELECT COUNT(*) FROM push_history) AS pushes'''
+        return self._read(lambda c: dict(c.execute(sql).fetchone()))
+
+    def devices(self, user):
+        """The user's devices: name, id, last sync time and last document."""
+        sql = '''SELECT device, device_id, timestamp AS last_sync, document AS last_document
+                 FROM push_history WHERE id IN (
+                     SELECT MAX(id) FROM push_history WHERE user=? GROUP BY device_id)
+                 ORDER BY last_sync DESC'''
+        return self._read(lambda c: [dict(r) for r in c.execute(sql, (user,))])
+
+    # -- books -----------------------------------------------------------------------
+
+    def book_position(self, user, fmt):
+        return self._read(lambda c: Records(c).book_position(user, fmt))
+
+    def position_for(self, user, document, fmt=None):
+        """What a pull answers: the newer of the document's own row and its book format's position."""
+        def work(conn):
+            records = Records(conn)
+            own = records.document_position(user, document)
+            book = records.book_position(user, fmt) if fmt is not None else None
+            if book is not None and (own is None or book['timestamp'] >= own['timestamp']):
+                return dict(book, document=document)
+            return own
+        return self._read(work)
+
+    def reading_state(self, user, book):
+        return self._read(lambda c: Records(c).reading_state(user, book))
+
+    def linked_book(self, user, document):
+        """The BookFormat the user's document is linked to, or None."""
+        return self._read(lambda c: Records(c).linked(user, document))
+
+    def unlink_document(self, document, user=None):
+        sql, args = 'DELETE FROM document_links WHERE document=?', [document]
+        if user is not None:
+            sql, args = sql + ' AND user=?', args + [user]
+        return self._write(lambda c: c.execute(sql, args).rowcount)
+
+    def users_with_progress(self, documents):
+        documents = list(documents)
+        if not documents:
+            return []
+        marks = ','.join('?' * len(documents))
+        sql = f'SELECT user, document FROM progress WHERE document IN ({marks}) ORDER BY user, document'
+        return self._read(lambda c: [(r['user'], r['document']) for r in c.execute(sql, documents)])
+
+    def unmatched(self, user=None):
+        sql = '''SELECT p.user, p.document, p.device, p.device_id, p.timestamp AS last_seen, p.metadata
+                 FROM progress p LEFT JOIN document_links l ON l.user=p.user AND l.document=p.document
+                 WHERE l.document IS NULL'''
+        args = []
+        if user is not None:
+            sql, args = sql + ' AND p.user=?', [user]
+        return self._read(lambda c: [progress_dict(r) for r in c.execute(sql + ' ORDER BY p.timestamp DESC', args)])
+
+    def latest_book_position(self, user, book):
+        """The newest position pushed for any format of the book (for position/device columns)."""
+        sql = '''SELECT * FROM book_progress WHERE user=? AND library_uuid=? AND book_id=?
+                 ORDER BY timestamp DESC LIMIT 1'''
+        return self._read(lambda c: _dict(c.execute(sql, (user, *book)).fetchone()))
+
+    def users_with_state(self, library_uuid):
+        sql = 'SELECT DISTINCT user FROM reading_state WHERE library_uuid=? ORDER BY user'
+        return self._read(lambda c: [r[0] for r in c.execute(sql, (library_uuid,))])
+
+    def books_with_state(self, user, library_uuid):
+        sql = 'SELECT book_id FROM reading_state WHERE user=? AND library_uuid=? ORDER BY book_id'
+        return self._read(lambda c: [Book(library_uuid, r[0]) for r in c.execute(sql, (user, library_uuid))])
+
+    def link_counts(self):
+        sql = '''SELECT p.user, COUNT(*) AS documents, COUNT(l.document) AS linked
+                 FROM progress p LEFT JOIN document_links l ON l.user=p.user AND l.document=p.document
+                 GROUP BY p.user ORDER BY p.user'''
+        return self._read(lambda c: [dict(r) for r in c.execute(sql)])
+
+    # -- the projections' pending writes -----------------------------------------------
+
+    def queue_write(self, projection, user, book, error=None, now=None):
+        """Remember that projection must still bring calibre up to date for user's book."""
+        now = int(time.time()) if now is None else now
+        self._write(lambda c: c.execute(
+            '''INSERT INTO pending_writes (projection, user, library_uuid, book_id, queued_at, attempts,
+                                           last_error)
+               VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO UPDATE SET attempts=attempts + 1,
+               last_error=excluded.last_error''', (projection, user, *book, now, error)))
+
+    def pending_writes(self, library_uuid=None):
+        """[{'projection', 'user', 'book': Book, 'queued_at', 'attempts', 'last_error'}], oldest first."""
+        sql, args = 'SELECT * FROM pending_writes', ()
+        if library_uuid is not None:
+            sql, args = sql + ' WHERE library_uuid=?', (library_uuid,)
+
+        def rows(c):
+            return [dict(r, book=Book(r['library_uuid'], r['book_id']))
+                    for r in c.execute(sql + ' ORDER BY queued_at', args)]
+        return self._read(rows)
+
+    def write_done(self, projection, user, book):
+        self._write(lambda c: c.execute(
+            'DELETE FROM pending_writes WHERE projection=? AND user=? AND library_uuid=? AND book_id=?',
+            (projection, user, *book)))
+
+    # -- column mapping problems -------------------------------------------------------
+
+    def record_column_problems(self, library_uuid, owner, problems, now=None):
+        """Replace the owner's recorded problems in this library; return the ones that are new."""
+        now = int(time.time()) if now is None else now
+
+        def work(conn):
+            old = {(r['purpose'], r['column_key'], r['problem']) for r in conn.execute(
+                'SELECT * FROM column_problems WHERE library_uuid=? AND owner=?', (library_uuid, owner))}
+            conn.execute('DELETE FROM column_problems WHERE library_uuid=? AND owner=? AND purpose NOT IN (%s)'
+                         % ','.join('?' * len(problems)), (library_uuid, owner, *[p[0] for p in problems]))
+            for purpose, column, problem in problems:
+                conn.execute(
+                    '''INSERT INTO column_problems (library_uuid, owner, purpose, column_key, problem,
+                                                    first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT DO UPDATE SET column_key=excluded.column_key, problem=excluded.problem,
+                       last_seen=excluded.last_seen''', (library_uuid, owner, purpose, column, problem, now, now))
+            return [p for p in problems if tuple(p) not in old]
+        return self._write(work)
+
+    def column_problems(self):
+        return self._read(lambda c: [dict(r) for r in c.execute(
+            'SELECT * FROM column_problems ORDER BY library_uuid, owner, purpose')])

@@ -1,0 +1,127 @@
+"""Plain reads and writes of a user's documents and books on one connection, used inside
+one transaction by the sync service (Store.transaction()) and by the Store's own reads.
+No rules here: what to write is decided by the caller."""
+
+import json
+
+from ..core.books import Book, BookFormat
+
+STATE_FIELDS = ('status', 'started', 'finished', 'last_read', 'percentage')
+HISTORY_PER_DEVICE = 1000          # newest pushes kept per (user, device_id)
+HISTORY_MAX_AGE_DAYS = 365         # older pushes are dropped
+
+
+class Records:
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    # -- a document's own position and its push history ------------------------------
+
+    def record_push(self, user, push, timestamp):
+        """A validated push as the document's latest position and in its device's history
+        (pruned to its bounds)."""
+        self.save_document_position(user, push, timestamp)
+        self.append_history(user, push, timestamp)
+        self.prune_history(user, push['device_id'], timestamp)
+
+    def document_position(self, user, document):
+        return progress_dict(self.conn.execute('SELECT * FROM progress WHERE user=? AND document=?',
+                                               (user, document)).fetchone())
+
+    def save_document_position(self, user, push, timestamp):
+        """The push as the document's latest position; metadata omitted keeps the stored one."""
+        metadata = json.dumps(push['metadata'], ensure_ascii=False) if push.get('metadata') else None
+        self.conn.execute(
+            '''INSERT INTO progress (user, document, percentage, progress, device, device_id,
+                                     timestamp, metadata)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (user, document) DO UPDATE SET
+                   percentage=excluded.percentage, progress=excluded.progress,
+                   device=excluded.device, device_id=excluded.device_id,
+                   timestamp=excluded.timestamp,
+                   metadata=COALESCE(excluded.metadata, progress.metadata)''',
+            (user, push['document'], push['percentage'], push['progress'], push['device'],
+             push['device_id'], timestamp, metadata))
+
+    def append_history(self, user, push, timestamp):
+        self.conn.execute(
+            '''INSERT INTO push_history (user, document, percentage, progress, device,
+                                         device_id, timestamp)
+               VALUES (?, ?, ?, ?, ?, ?, ?)''',
+            (user, push['document'], push['percentage'], push['progress'], push['device'],
+             push['device_id'], timestamp))
+
+    def prune_history(self, user, device_id, now):
+        """Keep the newest HISTORY_PER_DEVICE pushes of a device, none older than a year."""
+        self.conn.execute(
+            '''DELETE FROM push_history WHERE user=? AND device_id=? AND id <= (
+                   SELECT id FROM push_history WHERE user=? AND device_id=?
+                   ORDER BY id DESC LIMIT 1 OFFSET ?)''',
+            (user, device_id, user, device_id, HISTORY_PER_DEVICE))
+        self.conn.execute('DELETE FROM push_history WHERE user=? AND device_id=? AND timestamp < ?',
+                          (user, device_id, now - HISTORY_MAX_AGE_DAYS * 86400))
+
+    def pushes_of(self, user, document):
+        """The document's retained pushes, oldest first: [{'percentage', 'timestamp'}]."""
+        return [dict(r) for r in self.conn.execute(
+            'SELECT percentage, timestamp FROM push_history WHERE user=? AND document=? ORDER BY id',
+            (user, document))]
+
+    # -- links, positions per book format, reading state per book ---------------------
+
+    def linked(self, user, document):
+        row = self.conn.execute(
+            'SELECT library_uuid, book_id, format FROM document_links WHERE user=? AND document=?',
+            (user, document)).fetchone()
+        return BookFormat(Book(row[0], row[1]), row[2]) if row else None
+
+    def save_link(self, user, document, fmt, now):
+        self.conn.execute(
+            '''INSERT INTO document_links (user, document, library_uuid, book_id, format, linked_at)
+               VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET library_uuid=excluded.library_uuid,
+               book_id=excluded.book_id, format=excluded.format, linked_at=excluded.linked_at''',
+            (user, document, *fmt.flat(), now))
+
+    def book_position(self, user, fmt):
+        return _dict(self.conn.execute(
+            'SELECT * FROM book_progress WHERE user=? AND library_uuid=? AND book_id=? AND format=?',
+            (user, *fmt.flat())).fetchone())
+
+    def save_book_position(self, user, fmt, p):
+        self.conn.execute(
+            '''INSERT INTO book_progress (user, library_uuid, book_id, format, document, percentage,
+                                          progress, device, device_id, timestamp)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT DO UPDATE SET document=excluded.document, percentage=excluded.percentage,
+               progress=excluded.progress, device=excluded.device, device_id=excluded.device_id,
+               timestamp=excluded.timestamp''',
+            (user, *fmt.flat(), p['document'], p['percentage'], p['progress'], p['device'],
+             p['device_id'], p['timestamp']))
+
+    def reading_state(self, user, book):
+        """{status, started, finished, last_read, percentage}, or {} when nothing is stored."""
+        row = self.conn.execute('SELECT * FROM reading_state WHERE user=? AND library_uuid=? AND book_id=?',
+                                (user, *book)).fetchone()
+        return {f: row[f] for f in STATE_FIELDS} if row else {}
+
+    def save_reading_state(self, user, book, state):
+        self.conn.execute(
+            '''INSERT INTO reading_state (user, library_uuid, book_id, status, started, finished,
+                                          last_read, percentage) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT DO UPDATE SET status=excluded.status, started=excluded.started,
+               finished=excluded.finished, last_read=excluded.last_read, percentage=excluded.percentage''',
+            (user, *book, *(state.get(f) for f in STATE_FIELDS)))
+
+
+def progress_dict(row):
+    """A progress row as a dict, its metadata JSON decoded."""
+    if row is None:
+        return None
+    ans = dict(row)
+    ans['metadata'] = json.loads(ans['metadata']) if ans.get('metadata') else None
+    return ans
+
+
+def _dict(row):
+    return dict(row) if row is not None else None

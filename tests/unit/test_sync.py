@@ -1,0 +1,205 @@
+"""The sync service and matching, with a real store and stand-ins for calibre's permissions
+and for a projection."""
+
+import pytest
+
+from bookboss.plugin.app.matching import Matcher
+from bookboss.plugin.app.projections import Projections
+from bookboss.plugin.app.sync import Sync
+from bookboss.plugin.core.books import Book, BookFormat
+from bookboss.plugin.core.digests import name_md5
+from bookboss.plugin.core.text import authors_set, normalise
+from bookboss.plugin.store import Store
+from fakes import Background, Clock, Libraries, RecordingProjection, push, quiet
+
+LIB = 'lib-uuid'
+A = BookFormat(Book(LIB, 1), 'EPUB')
+B = BookFormat(Book(LIB, 2), 'EPUB')
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(str(tmp_path / 's.sqlite'))
+    yield s
+    s.close()
+
+
+class World:
+    def __init__(self, store, libraries=None):
+        self.store, self.clock = store, Clock()
+        self.projection = RecordingProjection()
+        self.background = Background()
+        self.projections = Projections(store, quiet, self.background)
+        self.projections.register(self.projection)
+        self.sync = Sync(store, Matcher(store, libraries or Libraries(LIB)), self.projections, log=quiet,
+                         clock=self.clock)
+
+    def push(self, user, doc, pct, at, device_id='K'):
+        self.clock.now = at
+        return self.sync.push(user, push(doc, pct, f'p{pct}', 'Kobo', device_id))
+
+
+@pytest.fixture
+def world(store):
+    return World(store)
+
+
+def match(store, user, document, metadata=None, libraries=None):
+    return Matcher(store, libraries or Libraries(LIB)).match(user, document, metadata, store.linked_book(user, document))
+
+
+def test_a_digest_in_the_history_matches_its_book(store):
+    store.record_digests([('d1', 'served', A, 'alice', None)])
+    assert match(store, 'alice', 'd1') == A
+
+
+def test_unknown_documents_are_unmatched(store):
+    assert match(store, 'alice', 'nothing') is None
+
+
+def test_hidden_books_never_match(store):
+    store.record_digests([('d1', 'served', A, 'alice', None)])
+    assert match(store, 'bob', 'd1', libraries=Libraries(LIB, hidden={('bob', 1)})) is None
+
+
+def test_several_candidates_prefer_the_one_most_recently_served_to_this_user(store):
+    store.record_digests([('name', 'opds_name', A, None, None), ('name', 'opds_name', B, None, None)], now=100)
+    store.record_served([(A, 'alice', 200), (B, 'alice', 100), (B, 'bob', 300)])
+    assert match(store, 'alice', 'name') == A
+    assert match(store, 'bob', 'name') == B
+
+
+def test_two_downloads_of_one_book_share_one_position_per_format(world, store):
+    store.record_digests([('old', 'served', A, 'alice', None), ('new', 'served', A, 'alice', None)])
+    world.push('alice', 'old', 0.2, 100)
+    world.push('alice', 'new', 0.6, 200, device_id='S')
+    got = world.sync.pull('alice', 'old')
+    assert (got['percentage'], got['device_id'], got['document']) == (0.6, 'S', 'old')
+
+
+def test_positions_never_cross_formats(world, store):
+    pdf = BookFormat(Book(LIB, 1), 'PDF')
+    store.record_digests([('e', 'served', A, 'alice', None), ('p', 'served', pdf, 'alice', None)])
+    world.push('alice', 'e', 0.9, 100)
+    assert world.sync.pull('alice', 'p') is None
+
+
+def test_a_push_of_a_linked_document_reaches_every_projection(world, store):
+    store.record_digests([('d', 'served', A, 'alice', None)])
+    world.push('alice', 'd', 0.3, 100)
+    assert world.projection.applied == [('alice', A.book)]
+    assert store.reading_state('alice', A.book)['status'] == 'Reading'
+
+
+def test_an_unmatched_push_reaches_no_projection(world):
+    world.push('alice', 'unknown', 0.3, 100)
+    assert world.projection.applied == []
+
+
+def test_late_binding_replays_history_in_order_and_queues_the_projections(world, store):
+    for t, pct in ((100, 0.3), (200, 1.0), (300, 0.5)):
+        world.push('alice', 'late', pct, t)
+    world.sync.record_digests([('late', 'served', A, None, None)])
+    state = store.reading_state('alice', A.book)
+    assert (state['status'], state['started'], state['finished'], state['last_read']) == ('Read', 100, 200, 300)
+    assert store.book_position('alice', A)['percentage'] == 0.5
+    # a download holds calibre's library: the projection is queued, not run, and the writer woken
+    assert [(r['projection'], r['user'], r['book']) for r in store.pending_writes()] == [('recording', 'alice', A.book)]
+    assert world.background.woken == 1 and world.projection.applied == []
+    world.projections.drain()
+    assert world.projection.applied == [('alice', A.book)] and store.pending_writes() == []
+
+
+def test_a_pull_that_links_a_document_replays_its_pushes_into_the_projections(world, store):
+    world.push('alice', 'doc', 1.0, 100)
+    store.record_digests([('doc', 'manual', A, None, 'command line')])
+    world.clock.now = 500
+    assert world.sync.pull('alice', 'doc')['percentage'] == 1.0
+    state = store.reading_state('alice', A.book)
+    assert (state['status'], state['finished']) == ('Read', 100)
+    assert world.projection.applied == [('alice', A.book)]
+
+
+def test_a_pull_of_an_already_linked_document_writes_nothing(world, store):
+    store.record_digests([('d', 'served', A, 'alice', None)])
+    world.push('alice', 'd', 0.3, 100)
+    changes, applied = store.conn.total_changes, list(world.projection.applied)
+    world.sync.pull('alice', 'd')
+    assert store.conn.total_changes == changes and world.projection.applied == applied
+
+
+def test_a_pull_never_causes_a_transition_itself(world, store):
+    store.record_digests([('d', 'served', A, 'alice', None)])
+    world.push('alice', 'd', 0.0, 100)
+    world.sync.pull('alice', 'd')
+    assert store.reading_state('alice', A.book).get('status') in (None, 'Unread')
+
+
+def test_a_link_from_the_page_replays_pushes_once_and_projects(world, store):
+    world.push('alice', 'doc', 0.4, 100)
+    assert world.sync.link('alice', 'doc', A) is True
+    assert world.sync.link('alice', 'doc', A) is False
+    assert store.reading_state('alice', A.book)['status'] == 'Reading'
+    assert world.projection.applied == [('alice', A.book)]
+
+
+def test_a_projection_that_cannot_write_is_queued_under_its_name_and_drained_later(world, store):
+    store.record_digests([('d', 'served', A, 'alice', None)])
+    world.projection.failing = True
+    assert world.push('alice', 'd', 0.3, 100) == 100  # the push is acknowledged all the same
+    assert [r['projection'] for r in store.pending_writes()] == ['recording']
+    assert world.background.started == 1
+    world.projection.failing = False
+    world.projections.drain()
+    assert world.projection.applied == [('alice', A.book)] and store.pending_writes() == []
+
+
+def test_writes_queued_for_a_projection_this_process_lacks_wait_for_one_that_has_it(world, store):
+    store.queue_write('positions', 'alice', A.book)
+    world.projections.drain()
+    assert [r['projection'] for r in store.pending_writes()] == ['positions']
+
+
+def test_the_command_lines_link_binds_at_the_users_next_sync(store):
+    cli = Sync(store, log=quiet)  # no matcher: calibre's permissions cannot be asked
+    world = World(store)
+    world.push('alice', 'doc', 1.0, 100)
+    cli.add_manual_link('doc', A)
+    assert store.linked_book('alice', 'doc') is None
+    world.sync.pull('alice', 'doc')
+    assert store.linked_book('alice', 'doc') == A
+
+
+def test_unlink_removes_manual_links_and_bindings(world, store):
+    world.push('alice', 'doc', 0.5, 100)
+    world.sync.add_manual_link('doc', A)
+    assert store.linked_book('alice', 'doc') == A
+    assert world.sync.unlink('doc') == {'manual_links_removed': 1, 'bindings_removed': 1}
+    assert store.linked_book('alice', 'doc') is None
+
+
+def test_a_library_that_cannot_be_searched_leaves_the_document_unmatched(store):
+    class Broken(Libraries):
+        def visible(self, user, fmt):
+            raise RuntimeError('library is being switched')
+    logged = []
+    store.record_digests([('d', 'served', A, 'alice', None)])
+    sync = Sync(store, Matcher(store, Broken(LIB)), log=logged.append)
+    assert sync.push('alice', push('d', 0.3)) > 0
+    assert store.linked_book('alice', 'd') is None and any('being switched' in m for m in logged)
+
+
+def test_metadata_file_name_then_title_and_authors_link_exactly_one_visible_book(store):
+    store.record_digests([(name_md5('Ada - Alice.epub'), 'opds_name', A, None, None)])
+    libs = Libraries(LIB, books=[(2, 'The Sync of Time', ['Kobo Stanza', 'Ann Other'], ['EPUB', 'PDF']),
+                                 (3, 'Twin', ['X'], ['EPUB']), (4, 'Twin', ['X'], ['EPUB'])])
+    assert match(store, 'alice', 'u1', {'filename': '/mnt/onboard/Ada - Alice.epub'}, libs) == A
+    meta = {'title': '  the SYNC of\ttime ', 'authors': 'Ann Other\nKobo Stanza', 'filename': 'x.pdf'}
+    assert match(store, 'alice', 'u2', meta, libs) == BookFormat(Book(LIB, 2), 'PDF')
+    assert match(store, 'alice', 'u3', {'title': 'Twin', 'authors': 'X'}, libs) is None  # two books match
+    assert match(store, 'alice', 'u4', {'title': 'The Sync of Time', 'authors': 'Somebody'}, libs) is None
+
+
+def test_normalisation_is_nfkc_casefolded_and_whitespace_collapsed():
+    assert normalise('ＤＵＮＥ\u00a0 Messiah') == 'dune messiah'
+    assert authors_set('A\nB') == authors_set(['b', 'a'])
