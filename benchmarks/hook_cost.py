@@ -18,9 +18,11 @@ from types import SimpleNamespace
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'tests'))
 import conftest  # noqa: E402,F401  (calibre's path, and the plugin staged as `bookboss`)
-from bookboss.plugin.catalog import Catalog  # noqa: E402
-from bookboss.plugin.downloads import DownloadRecorder  # noqa: E402
+from bookboss.plugin.app.matching import Matcher  # noqa: E402
+from bookboss.plugin.app.sync import Sync  # noqa: E402
+from bookboss.plugin.host.downloads import DownloadRecorder  # noqa: E402
 from bookboss.plugin.store import Store  # noqa: E402
+from fakes import Libraries  # noqa: E402
 
 
 def main():
@@ -36,7 +38,7 @@ def main():
     db = SimpleNamespace(library_id='uuid', server_library_id='Library', backend=SimpleNamespace(library_path=tmp),
                          field_for=lambda f, b: {'title': 'Big Book', 'authors': ('Bench Author',)}[f])
     ctx = SimpleNamespace(url_for=lambda p, **kw: f"/get/{kw['what']}/{kw['book_id']}/{kw['library_id']}")
-    recorder = DownloadRecorder(store, Catalog(store, SimpleNamespace(visible=lambda u, k: True)), print)
+    recorder = DownloadRecorder(Sync(store, Matcher(store, Libraries('uuid'))), print)
     rd = SimpleNamespace(method='GET', username='bench',
                          outheaders={'Content-Disposition': 'attachment; filename="Big Book - Bench Author_1.epub"'})
     with open(path, 'rb') as f:

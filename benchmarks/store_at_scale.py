@@ -20,8 +20,17 @@ import build  # noqa: E402
 stage = tempfile.mkdtemp()
 build.write_tree(build.plugin_files(build.bottle_source()), stage)
 sys.path.insert(0, stage)
-from plugin.books import BookKey  # noqa: E402
+from plugin.app.sync import Sync  # noqa: E402
+from plugin.core.books import Book, BookFormat  # noqa: E402
 from plugin.store import Store  # noqa: E402
+
+
+class EveryDocumentIsBook:
+    """Matching stood in for: each push is linked to book i (the sync service's linked path)."""
+    book_id = 0
+
+    def match(self, user, document, metadata, linked):
+        return BookFormat(Book('lib', self.book_id), 'EPUB')
 
 
 def timed(fn, n):
@@ -64,13 +73,18 @@ def main():
         return f'user{u}', f'{u:08d}{d:024d}'
 
     push = dict(percentage=0.6, progress='/body/p[2]', device='Kindle', device_id='X', metadata=None)
+    linked = EveryDocumentIsBook()
+    sync = Sync(store, linked, log=print)
+
+    def linked_push(i):
+        linked.book_id = i
+        sync.push('user1', dict(push, document=doc()[1]))
     results = {
         'get_progress (pull, unlinked)': timed(lambda i: store.get_progress(*doc()), 2000),
         'candidates (digest -> books)': timed(lambda i: store.candidates(doc()[1], 'user1'), 2000),
-        'position_for (pull, linked)': timed(lambda i: store.position_for(*doc(), BookKey('lib', 1, 'EPUB')), 2000),
+        'position_for (pull, linked)': timed(lambda i: store.position_for(*doc(), BookFormat(Book('lib', 1), 'EPUB')), 2000),
         'record_push (synchronous=FULL)': timed(lambda i: store.record_push(doc()[0], dict(push, document=doc()[1])), 500),
-        'record_push linked to a book': timed(
-            lambda i: store.record_push('user1', dict(push, document=doc()[1]), book=BookKey('lib', i, 'EPUB')), 500),
+        'Sync.push linked to a book': timed(linked_push, 500),
         'unmatched(user) (setup page)': timed(lambda i: store.unmatched(doc()[0]), 100),
     }
     print(f'{args.rows:,} progress rows and {args.rows:,} digests for {args.users} users: '

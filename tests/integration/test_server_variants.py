@@ -122,5 +122,6 @@ def test_the_library_index_runs_when_the_server_starts(home, library):
                 break
             time.sleep(0.2)
         assert 'BookBoss: indexed library Books' in srv.output(), srv.output()
+        assert 'already taken' not in srv.output() and 'FAILED' not in srv.output()  # routes added once
     finally:
         srv.stop()
