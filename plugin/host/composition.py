@@ -16,7 +16,7 @@ from ..app.sync import Sync
 from ..core.throttle import DEFAULT_BLOCK_SECONDS, DEFAULT_FAILURES, LoginThrottle
 from ..store import Store
 from . import calibre_compat, config
-from .accounts import CalibreAccounts
+from .accounts import AdministratorUsers, CalibreAccounts
 from .background import PeriodicWorker
 from .columns import CalibreColumns
 from .device_hook import record_sent
@@ -148,7 +148,6 @@ def command_line_sync():
 def library_projections(store, db, user_names, log=print):
     """The command line's projections over one library it opened (an administrator's action:
     every user may write it); (projections, columns)."""
-    from .accounts import AdministratorUsers
     return projections_for(store, OneLibrary(db), AdministratorUsers(user_names), None, log)
 
 

@@ -10,6 +10,8 @@ import os
 import threading
 from types import SimpleNamespace
 
+from calibre.srv.errors import HTTPForbidden
+
 from ..core.books import Book
 from ..core.text import authors_set, normalise
 
@@ -56,7 +58,6 @@ class CalibreLibraries:
         self.ids = {}  # library UUID -> the server's library id
 
     def _allowed(self, request):
-        from calibre.srv.errors import HTTPForbidden
         try:
             return self.ctx.library_info(request)[0]
         except HTTPForbidden:

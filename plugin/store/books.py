@@ -4,7 +4,7 @@ reading state, the pending-write queue of the projections and column problems.""
 import time
 
 from ..core.books import Book
-from .records import Records, _dict, progress_dict
+from .records import Records, row_dict, progress_dict
 
 
 class BookRecords:
@@ -102,7 +102,7 @@ class BookRecords:
         """The newest position pushed for any format of the book (for position/device columns)."""
         sql = '''SELECT * FROM book_progress WHERE user=? AND library_uuid=? AND book_id=?
                  ORDER BY timestamp DESC LIMIT 1'''
-        return self._read(lambda c: _dict(c.execute(sql, (user, *book)).fetchone()))
+        return self._read(lambda c: row_dict(c.execute(sql, (user, *book)).fetchone()))
 
     def users_with_state(self, library_uuid):
         sql = 'SELECT DISTINCT user FROM reading_state WHERE library_uuid=? ORDER BY user'

@@ -84,7 +84,7 @@ class Records:
             (user, document, *fmt.flat(), now))
 
     def book_position(self, user, fmt):
-        return _dict(self.conn.execute(
+        return row_dict(self.conn.execute(
             'SELECT * FROM book_progress WHERE user=? AND library_uuid=? AND book_id=? AND format=?',
             (user, *fmt.flat())).fetchone())
 
@@ -123,5 +123,5 @@ def progress_dict(row):
     return ans
 
 
-def _dict(row):
+def row_dict(row):
     return dict(row) if row is not None else None
