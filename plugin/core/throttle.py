@@ -7,54 +7,61 @@ shows the message of a 401 only.
 
 import threading
 import time
+from collections import OrderedDict
 
 WINDOW_SECONDS = 5 * 60
 DEFAULT_FAILURES = 5
 DEFAULT_BLOCK_SECONDS = 10 * 60
-MAX_KEYS = 10000
+MAX_COUNTING = 10000   # keys whose failures are being counted; the stalest is forgotten first
 
 
 class LoginThrottle:
+    """Bounded and cheap: failures are counted for at most MAX_COUNTING keys (the key that
+    failed longest ago is forgotten first, in O(1)); blocks expire in the order they were
+    set and are never dropped while active (each needs max_failures failed logins, so their
+    number is bounded by the failed logins of one block time)."""
 
     def __init__(self, max_failures=DEFAULT_FAILURES, block_seconds=DEFAULT_BLOCK_SECONDS,
-                 window_seconds=WINDOW_SECONDS, clock=time.monotonic):
+                 window_seconds=WINDOW_SECONDS, clock=time.monotonic, max_counting=MAX_COUNTING):
         self.max_failures = max(1, int(max_failures))
         self.block_seconds = block_seconds
         self.window_seconds = window_seconds
         self.clock = clock
+        self.max_counting = max_counting
         self.lock = threading.Lock()
-        self.failures = {}   # key -> list of failure times within the window
-        self.blocked = {}    # key -> time the block ends
+        self.failures = OrderedDict()   # key -> failure times within the window, stalest key first
+        self.blocked = OrderedDict()    # key -> time the block ends, in the order blocks end
 
     def retry_after(self, key):
         """Seconds until key may try again, or 0 when it is not blocked."""
         now = self.clock()
         with self.lock:
+            self._expire(now)
             until = self.blocked.get(key)
-            if until is None:
-                return 0
-            if until <= now:
-                del self.blocked[key]
-                return 0
-            return int(until - now + 0.999)
+            return 0 if until is None else int(until - now + 0.999)
 
     def failed(self, key):
         now = self.clock()
         with self.lock:
-            recent = [t for t in self.failures.get(key, ()) if now - t < self.window_seconds]
+            recent = [t for t in self.failures.pop(key, ()) if now - t < self.window_seconds]
             recent.append(now)
             if len(recent) >= self.max_failures:
+                self.blocked.pop(key, None)
                 self.blocked[key] = now + self.block_seconds
-                self.failures.pop(key, None)
             else:
                 self.failures[key] = recent
-            if len(self.failures) + len(self.blocked) > MAX_KEYS:
-                self._prune(now)
+                while len(self.failures) > self.max_counting:
+                    self.failures.popitem(last=False)
+            self._expire(now)
 
     def succeeded(self, key):
         with self.lock:
             self.failures.pop(key, None)
 
-    def _prune(self, now):
-        self.failures = {k: v for k, v in self.failures.items() if now - v[-1] < self.window_seconds}
-        self.blocked = {k: v for k, v in self.blocked.items() if v > now}
+    def _expire(self, now):
+        """Drop the blocks that have ended (they end in the order they were set)."""
+        while self.blocked:
+            key, until = next(iter(self.blocked.items()))
+            if until > now:
+                break
+            del self.blocked[key]

@@ -1,12 +1,5 @@
 from bookboss.plugin.core.throttle import LoginThrottle
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
+from fakes import Clock
 
 
 def test_five_failures_within_five_minutes_block_for_ten_minutes():
@@ -56,3 +49,29 @@ def test_calibre_ban_settings_replace_the_defaults():
     t.failed(('a', 'u'))
     t.failed(('a', 'u'))
     assert t.retry_after(('a', 'u')) == 120
+
+
+def test_failures_of_many_unknown_names_stay_bounded_and_never_drop_an_active_block():
+    clock = Clock()
+    throttle = LoginThrottle(max_failures=5, block_seconds=600, clock=clock, max_counting=1000)
+    for _ in range(5):
+        throttle.failed(('10.0.0.9', 'alice'))
+    assert throttle.retry_after(('10.0.0.9', 'alice')) == 600
+    for i in range(11000):  # an attacker tries 11,000 different unknown usernames
+        throttle.failed(('10.0.0.66', f'nobody{i}'))
+    assert len(throttle.failures) == 1000  # the stalest counters were forgotten one at a time
+    assert throttle.retry_after(('10.0.0.9', 'alice')) == 600  # the active block survived
+    clock.now += 601
+    assert throttle.retry_after(('10.0.0.9', 'alice')) == 0 and not throttle.blocked
+
+
+def test_the_counting_table_forgets_the_key_that_failed_longest_ago_first():
+    clock = Clock()
+    throttle = LoginThrottle(max_failures=3, clock=clock, max_counting=2)
+    throttle.failed('a')
+    throttle.failed('b')
+    throttle.failed('a')  # 'a' failed most recently now
+    throttle.failed('c')  # over the cap: 'b' is forgotten
+    assert list(throttle.failures) == ['a', 'c']
+    throttle.failed('a')
+    assert throttle.retry_after('a') > 0
