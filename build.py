@@ -4,7 +4,8 @@
 Any Python 3, no calibre needed. Bottle (a pinned 0.13.x) is copied into the zip at
 build time as calibre_plugins.bookboss.plugin.vendor.bottle; it is never committed.
 It comes from --bottle (a bottle.py or the wheel), else from the download cache,
-else `pip download` fills the cache. The last line printed is the zip's path.
+else `pip download` fills the cache from the package index pip is configured with (no
+index address is written here). The last line printed is the zip's path.
 """
 
 import argparse
@@ -47,31 +48,16 @@ def fetch_bottle_wheel():
                '-d', CACHE, f'bottle=={BOTTLE_VERSION}']
         try:
             subprocess.run(cmd, check=True, stdout=sys.stderr)
-        except (OSError, subprocess.CalledProcessError):
-            download_from_pypi(path)
+        except (OSError, subprocess.CalledProcessError) as e:
+            sys.exit(f'build.py: could not get Bottle {BOTTLE_VERSION} with pip ({e}). build.py uses the '
+                     f'package index pip is configured with: install pip (apt-get install python3-pip), '
+                     f'configure its index (pip config set global.index-url URL) if this machine has no '
+                     f'access to the default one, or pass --bottle PATH to a bottle.py or {BOTTLE_WHEEL}.')
     with open(path, 'rb') as f:
         data = f.read()
     if hashlib.sha256(data).hexdigest() != BOTTLE_WHEEL_SHA256:
         sys.exit(f'build.py: {path} does not have the pinned sha256; delete it and rebuild')
     return path
-
-
-def download_from_pypi(path):
-    """Without pip: find the pinned wheel on PyPI's simple index (stdlib only)."""
-    import urllib.request
-    try:
-        with urllib.request.urlopen('https://pypi.org/simple/bottle/', timeout=60) as r:
-            page = r.read().decode('utf-8')
-        url = re.search(r'href="([^"#]*/%s)#sha256=%s"' % (re.escape(BOTTLE_WHEEL), BOTTLE_WHEEL_SHA256),
-                        page).group(1)
-        with urllib.request.urlopen(url, timeout=60) as r:
-            data = r.read()
-    except Exception as e:
-        sys.exit(f'build.py: could not download Bottle {BOTTLE_VERSION} ({e}). Install pip '
-                 f'(apt-get install python3-pip) and rerun, or pass --bottle PATH to a '
-                 f'bottle.py or {BOTTLE_WHEEL}.')
-    with open(path, 'wb') as f:
-        f.write(data)
 
 
 def bottle_source(path=None):

@@ -9,11 +9,17 @@ suite=${1:?suite}; shift || true
 cache=${BOOKBOSS_CHROOT_CACHE:-/var/cache/bookboss}
 root="$cache/$suite"
 
+# The Debian mirror this machine's apt is configured with (no mirror is written here).
+apt_etc=${BOOKBOSS_APT_ETC:-/etc/apt}
 mirror=${BOOKBOSS_DEBIAN_MIRROR:-}
 if [ -z "$mirror" ]; then
-    mirror=$( (grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources; grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | awk '{print "URIs: " $2}') \
+    mirror=$( (grep -hs '^URIs:' "$apt_etc"/sources.list.d/*.sources; grep -hs '^deb ' "$apt_etc"/sources.list "$apt_etc"/sources.list.d/*.list | awk '{print "URIs: " $2}') \
               | awk '{print $2}' | grep -E '/debian/?$' | head -n1 || true)
-    mirror=${mirror:-http://deb.debian.org/debian}
+fi
+if [ -z "$mirror" ] && [ ! -e "$root/.bookboss-ready" ]; then
+    echo "scripts/chroot.sh: apt on this machine names no Debian mirror (in $apt_etc/sources.list*)." >&2
+    echo "Configure one for apt, or set BOOKBOSS_DEBIAN_MIRROR=URL of a Debian mirror, and run again." >&2
+    exit 2
 fi
 
 if [ "$(id -u)" != 0 ]; then

@@ -7,7 +7,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 . "$here/scripts/deps.sh"
-need_packages 'calibre:command -v calibre-server' 'python3:command -v python3'
+need_packages 'calibre:command -v calibre-server' 'python3:command -v python3' \
+              'python3-pip:python3 -m pip --version'
 
 port=8080; userdb=""; libraries=()
 while [ $# -gt 0 ]; do

@@ -12,7 +12,8 @@ need_packages 'calibre:command -v calibre-server' 'python3-pytest:/usr/bin/pytho
               'python3-hypothesis:/usr/bin/python3 -c "import hypothesis"' \
               'debootstrap:[ "$(id -u)" != 0 ] || command -v debootstrap' 'curl:command -v curl' \
               'chromium:command -v chromium' 'chromium-driver:command -v chromedriver' \
-              'python3-selenium:/usr/bin/python3 -c "import selenium"'
+              'python3-selenium:/usr/bin/python3 -c "import selenium"' \
+              'python3-pip:/usr/bin/python3 -m pip --version'
 
 quick=0
 if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi

@@ -18,6 +18,9 @@ class Accounts:
     def has_users(self):
         return bool(self.users)
 
+    def fingerprint(self, name):
+        return f'1@{name}' if name in self.users else None
+
 
 class Libraries:
     """app.ports.Libraries over one library: hidden is a set of (user, book_id) a user may not
@@ -32,6 +35,9 @@ class Libraries:
     def find_books(self, user, title, authors):
         return [(Book(self.uuid, bid), fmts) for bid, t, a, fmts in self.books
                 if (user, bid) not in self.hidden and normalise(t) == title and authors_set(a) == authors]
+
+    def visible_book_ids(self, user):
+        return {self.uuid: {bid for bid, _, _, _ in self.books if (user, bid) not in self.hidden}}
 
     def title_of(self, user, book):
         return next((t for bid, t, _, _ in self.books if bid == book.book_id), None)

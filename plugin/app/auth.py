@@ -65,11 +65,14 @@ def key_matches(password, key):
 
 class Authenticator:
 
-    def __init__(self, accounts, throttle, trusted_proxies=(), log=None):
+    def __init__(self, accounts, throttle, trusted_proxies=(), log=None, on_login=None):
+        """on_login(user): called after every successful login, before any data is served
+        (app.accounts.AccountGuard.check)."""
         self.accounts = accounts
         self.throttle = throttle
         self.trusted_proxies = frozenset(trusted_proxies)
         self.log = log
+        self.on_login = on_login
 
     def authenticate(self, environ):
         """Return the username for the request's credentials or raise a 401 KosyncError."""
@@ -85,7 +88,7 @@ class Authenticator:
                 f'Too many failed logins for {user} from this address. '
                 f'Try again in {max(1, (wait + 59) // 60)} minute(s).')
         password = self.accounts.password(user)
-        if password is None:
+        if not password:  # no such user, or an empty password, which calibre refuses too
             key_matches('x' * 16, key)  # same work as for a real user
             ok = False
         else:
@@ -96,4 +99,6 @@ class Authenticator:
                 self.log(f'BookBoss: failed kosync login for {user!r} from {throttle_key[0]}')
             raise unauthorized()
         self.throttle.succeeded(throttle_key)
+        if self.on_login is not None:
+            self.on_login(user)
         return user

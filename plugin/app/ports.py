@@ -14,6 +14,9 @@ class Accounts(Protocol):
 
     def has_users(self) -> bool: ...
 
+    def fingerprint(self, username: str) -> Optional[str]:
+        """What tells this account from an earlier one of the same name, or None (no such user)."""
+
 
 class Libraries(Protocol):
     """What a calibre user may see: allowed libraries and each library's search restriction."""
@@ -23,6 +26,9 @@ class Libraries(Protocol):
     def find_books(self, user: str, title: str, authors: frozenset) -> list:
         """[(Book, formats)] of the visible books whose normalised title (and author set,
         when given) equal these."""
+
+    def visible_book_ids(self, user: str) -> dict:
+        """{library_uuid: set of book ids} the user may see."""
 
     def title_of(self, user: str, book: Book) -> Optional[str]: ...
 

@@ -10,31 +10,39 @@ transaction commits, every registered projection (calibre's columns, ...) gets t
 import time
 import traceback
 
+from ..core.limits import Limits
+from ..core.protocol import invalid
 from ..core.reading_state import apply_push, replay
 from ..store import StoreError
 
 
 class Sync:
 
-    def __init__(self, store, matcher=None, projections=None, status=None, log=print, clock=time.time):
+    def __init__(self, store, matcher=None, projections=None, status=None, log=print, clock=time.time,
+                 limits=Limits()):
         """matcher: app.matching.Matcher, or None where calibre's permissions cannot be asked
         (the command line: documents then bind at the user's next sync); projections:
-        app.projections.Projections or None; status: a ReadingStatusSource or None."""
+        app.projections.Projections or None; status: a ReadingStatusSource or None; limits:
+        core.limits.Limits."""
         self.store, self.matcher, self.projections = store, matcher, projections
-        self.status, self.log, self.clock = status, log, clock
+        self.status, self.log, self.clock, self.limits = status, log, clock, limits
 
     # -- KOReader ---------------------------------------------------------------------
 
     def push(self, user, push):
         """Store a validated push (the user's latest position of its document and, once the
         document is linked, of its book format), apply the reading-state rules, link it when
-        it is newly matched; return the timestamp acknowledged."""
+        it is newly matched; return the timestamp acknowledged. A new document past the
+        user's document limit is refused (403/2003); nothing is written then."""
         timestamp = int(self.clock())
         document = push['document']
         fmt = self._match(user, document, push['metadata'], self.store.linked_book(user, document))
         status = self.status.current_status(user, fmt.book) if fmt is not None and self.status else None
         with self.store.transaction() as tx:
-            tx.record_push(user, push, timestamp)
+            if (tx.document_position(user, document) is None
+                    and tx.document_count(user) >= self.limits.documents_per_user):
+                raise invalid(self.limits.document_cap_message())
+            tx.record_push(user, push, timestamp, self.limits)
             if fmt is not None:
                 if not _bind(tx, user, document, fmt, timestamp, status):
                     state = _current(tx.reading_state(user, fmt.book), status)

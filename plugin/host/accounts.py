@@ -2,6 +2,8 @@
 
 import os
 
+from . import calibre_compat
+
 
 class CalibreAccounts:
     """calibre's own user database (a calibre.srv.users.UserManager) as app.ports.Accounts."""
@@ -14,6 +16,9 @@ class CalibreAccounts:
 
     def has_users(self):
         return bool(self.user_manager.all_user_names)
+
+    def fingerprint(self, username):
+        return calibre_compat.account_fingerprint(self.user_manager, username)
 
 
 def calibre_user_names(userdb=None):

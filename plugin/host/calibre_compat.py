@@ -137,3 +137,14 @@ def notify_metadata_changed(notify_changes, library_path, book_ids):
     (calibre.srv.changes.MetadataChanged; 6.13 has no metadata() helper)."""
     from calibre.srv.changes import MetadataChanged
     notify_changes(library_path, MetadataChanged(set(book_ids)))
+
+
+def account_fingerprint(user_manager, username):
+    """'id@creation timestamp' of a calibre user, or None. calibre's users table has an integer
+    id (not AUTOINCREMENT: a name removed and added again may get it back) and a creation
+    timestamp to the second; no public API returns either (verified 6.13, 8.5, 9.17)."""
+    with user_manager.lock:
+        for user_id, created in user_manager.conn.cursor().execute(
+                'SELECT id, timestamp FROM users WHERE name=?', (username,)):
+            return f'{user_id}@{created}'
+    return None

@@ -5,8 +5,10 @@ One Store per sidecar file per process, one log per server, the projections regi
 here. Adding a projection is one line in `register_projections`.
 """
 
+import atexit
 import threading
 
+from ..app.accounts import AccountGuard
 from ..app.auth import Authenticator
 from ..app.kosync import make_app
 from ..app.matching import Matcher
@@ -38,13 +40,22 @@ _servers = []     # the ServerServices built in this process
 
 
 def sidecar(busy_timeout=SERVER_BUSY_TIMEOUT):
-    """This process's Store for the configured sidecar file (the first caller sets its busy timeout)."""
+    """This process's Store for the configured sidecar file (the first caller sets its busy
+    timeout). It is closed (its WAL checkpointed into the file) when the process exits."""
     path = config.sidecar_path()
     with _lock:
         store = _stores.get(path)
         if store is None:
-            store = _stores[path] = Store(path, busy_timeout=busy_timeout)
+            if not _stores:
+                atexit.register(close_stores)
+            store = _stores[path] = Store(path, busy_timeout=busy_timeout, log=to_stderr)
         return store
+
+
+def close_stores():
+    with _lock:
+        for store in _stores.values():
+            store.close()
 
 
 def register_projections(projections, store, libraries, users, notify_changes, log):
@@ -87,15 +98,19 @@ class ServerServices:
     def __init__(self, ctx):
         self.log = log = ServerLog(ctx)
         self.store = sidecar()
+        limits = config.limits()
         self.libraries = CalibreLibraries(ctx)
         self.projections, self.columns = projections_for(self.store, self.libraries, ctx.user_manager,
                                                          ctx.notify_changes, log)
         self.sync = Sync(self.store, Matcher(self.store, self.libraries), self.projections,
-                         status=self.columns, log=log)
+                         status=self.columns, log=log, limits=limits)
         self.downloads = DownloadRecorder(self.sync, log)
-        authenticator = Authenticator(CalibreAccounts(ctx.user_manager), throttle_for(ctx.opts),
-                                      trusted_proxies=config.prefs()['trusted_proxies'], log=log)
-        page = SetupPage(self.store, self.sync, self.libraries, PageSite(self.columns), config.prefs()['public_url'])
+        accounts = CalibreAccounts(ctx.user_manager)
+        guard = AccountGuard(self.store, accounts, log)
+        authenticator = Authenticator(accounts, throttle_for(ctx.opts), trusted_proxies=config.prefs()['trusted_proxies'],
+                                      log=log, on_login=guard.check)
+        page = SetupPage(self.store, self.sync, self.libraries, PageSite(self.columns), config.prefs()['public_url'],
+                         trusted_proxies=config.prefs()['trusted_proxies'], limits=limits, on_user=guard.check)
         self.app = make_app(self.sync, authenticator, page, log)
         self.projections.background.start()  # retries queued writes; no sidecar I/O here
         self.indexer = threading.Thread(target=index_server_libraries, name='BookBossIndex', daemon=True,

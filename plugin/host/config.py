@@ -5,14 +5,23 @@ GUI code never lives here, so calibre-server can import this module.
 
 import os
 
+from ..core.limits import Limits
+
 DEFAULTS = {
     # Empty: <config_dir>/plugins/BookBoss/bookboss.sqlite
     'sidecar_path': '',
     # The address devices use to reach this server, e.g. https://books.example.org (shown on the
     # /koreader page); empty: taken from how the browser reached the server.
     'public_url': '',
-    # Addresses of reverse proxies whose X-Forwarded-For is believed for login throttling.
+    # Addresses of reverse proxies whose X-Forwarded-For (client address, for login throttling)
+    # and X-Forwarded-Proto (the scheme browsers used) are believed.
     'trusted_proxies': [],
+    # What BookBoss keeps per calibre user (core/limits.py has the meaning of each).
+    'documents_per_user': Limits().documents_per_user,
+    'history_per_user': Limits().history_per_user,
+    'history_per_device': Limits().history_per_device,
+    'history_days': Limits().history_days,
+    'page_rows': Limits().page_rows,
 }
 
 _prefs = None
@@ -34,3 +43,14 @@ def sidecar_path():
         from calibre.constants import config_dir
         path = os.path.join(config_dir, 'plugins', 'BookBoss', 'bookboss.sqlite')
     return path
+
+
+def limits():
+    """The per-user limits from the settings (a bad value falls back to its default)."""
+    settings, values = prefs(), {}
+    for name, default in Limits()._asdict().items():
+        try:
+            values[name] = max(1, int(settings[name]))
+        except (TypeError, ValueError, KeyError):
+            values[name] = default
+    return Limits(**values)

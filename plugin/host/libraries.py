@@ -84,6 +84,11 @@ class CalibreLibraries:
         db = self.db_for(user, fmt.book.library_uuid)
         return db is not None and self.ctx.has_id(SimpleNamespace(username=user), db, fmt.book.book_id)
 
+    def visible_book_ids(self, user):
+        """{library_uuid: set of the book ids user may see} (calibre caches restriction searches)."""
+        request = SimpleNamespace(username=user)
+        return {db.library_id: self.ctx.allowed_book_ids(request, db) for _, db in self.allowed_libraries(user)}
+
     def visible_books(self, user):
         """(library name, db, book_id, title, authors) for every book the user may see."""
         request = SimpleNamespace(username=user)

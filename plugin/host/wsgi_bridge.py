@@ -49,6 +49,11 @@ def build_environ(rd, rest, script_name, url_scheme='http', extra=None):
         'wsgi.run_once': False,
     }
     for name, value in rd.inheaders.items():
+        if '_' in name:
+            # X_Forwarded_For would become the same WSGI key as X-Forwarded-For and be merged
+            # into it: a client could then choose the address the throttle sees. Headers
+            # spelled with underscores are dropped, as nginx and Apache do.
+            continue
         key = name.upper().replace('-', '_')
         if key == 'CONTENT_LENGTH':
             continue

@@ -4,6 +4,7 @@ reading state, the pending-write queue of the projections and column problems.""
 import time
 
 from ..core.books import Book
+from ..core.limits import Limits
 from .records import Records, row_dict, progress_dict
 
 
@@ -11,11 +12,11 @@ class BookRecords:
 
     # -- documents -------------------------------------------------------------------
 
-    def record_push(self, user, push, timestamp=None):
+    def record_push(self, user, push, timestamp=None, limits=Limits()):
         """Store a push for a document not linked to a book; returns its timestamp."""
         timestamp = int(time.time()) if timestamp is None else int(timestamp)
         with self.transaction() as tx:
-            tx.record_push(user, push, timestamp)
+            tx.record_push(user, push, timestamp, limits)
         return timestamp
 
     def get_progress(self, user, document):
@@ -44,13 +45,23 @@ class BookRecords:
                         (SELECT COUNT(*) FROM push_history) AS pushes'''
         return self._read(lambda c: dict(c.execute(sql).fetchone()))
 
-    def devices(self, user):
-        """The user's devices: name, id, last sync time and last document."""
+    def devices(self, user, limit=-1):
+        """The user's devices, most recently synced first: name, id, last sync time and last document."""
         sql = '''SELECT device, device_id, timestamp AS last_sync, document AS last_document
                  FROM push_history WHERE id IN (
                      SELECT MAX(id) FROM push_history WHERE user=? GROUP BY device_id)
-                 ORDER BY last_sync DESC'''
-        return self._read(lambda c: [dict(r) for r in c.execute(sql, (user,))])
+                 ORDER BY last_sync DESC, id DESC LIMIT ?'''
+        return self._read(lambda c: [dict(r) for r in c.execute(sql, (user, limit))])
+
+    def recent_pushes(self, user, limit):
+        sql = 'SELECT * FROM push_history WHERE user=? ORDER BY id DESC LIMIT ?'
+        return self._read(lambda c: [dict(r) for r in c.execute(sql, (user, limit))])
+
+    def user_counts(self, user):
+        """{'documents', 'linked'} of one user."""
+        sql = '''SELECT (SELECT COUNT(*) FROM progress WHERE user=?) AS documents,
+                        (SELECT COUNT(*) FROM document_links WHERE user=?) AS linked'''
+        return self._read(lambda c: dict(c.execute(sql, (user, user)).fetchone()))
 
     # -- books -----------------------------------------------------------------------
 
@@ -89,14 +100,21 @@ class BookRecords:
         sql = f'SELECT user, document FROM progress WHERE document IN ({marks}) ORDER BY user, document'
         return self._read(lambda c: [(r['user'], r['document']) for r in c.execute(sql, documents)])
 
-    def unmatched(self, user=None):
+    def unmatched(self, user=None, limit=-1, offset=0):
+        """Documents not linked to a book, most recently seen first."""
         sql = '''SELECT p.user, p.document, p.device, p.device_id, p.timestamp AS last_seen, p.metadata
                  FROM progress p LEFT JOIN document_links l ON l.user=p.user AND l.document=p.document
                  WHERE l.document IS NULL'''
         args = []
         if user is not None:
             sql, args = sql + ' AND p.user=?', [user]
-        return self._read(lambda c: [progress_dict(r) for r in c.execute(sql + ' ORDER BY p.timestamp DESC', args)])
+        sql += ' ORDER BY p.timestamp DESC, p.document LIMIT ? OFFSET ?'
+        return self._read(lambda c: [progress_dict(r) for r in c.execute(sql, args + [limit, offset])])
+
+    def unmatched_count(self, user):
+        sql = '''SELECT COUNT(*) FROM progress p LEFT JOIN document_links l
+                 ON l.user=p.user AND l.document=p.document WHERE l.document IS NULL AND p.user=?'''
+        return self._read(lambda c: c.execute(sql, (user,)).fetchone()[0])
 
     def latest_book_position(self, user, book):
         """The newest position pushed for any format of the book (for position/device columns)."""
@@ -168,3 +186,52 @@ class BookRecords:
     def column_problems(self):
         return self._read(lambda c: [dict(r) for r in c.execute(
             'SELECT * FROM column_problems ORDER BY library_uuid, owner, purpose')])
+
+    # -- accounts ------------------------------------------------------------------------
+
+    def adopt_account(self, user, fingerprint, retired_name, now=None):
+        """Remember user's calibre fingerprint. When another one was stored for the name, move
+        that account's data to retired_name(user, old fingerprint) first; return the old
+        fingerprint then, else None."""
+        now = int(time.time()) if now is None else now
+
+        def work(conn):
+            row = conn.execute('SELECT fingerprint FROM accounts WHERE user=?', (user,)).fetchone()
+            if row is not None and row[0] == fingerprint:
+                return None
+            old = row[0] if row is not None else None
+            if old is not None:
+                retired = retired_name(user, old)
+                for table in USER_TABLES:
+                    conn.execute(f'UPDATE {table} SET user=? WHERE user=?', (retired, user))
+                conn.execute('INSERT OR REPLACE INTO accounts (user, fingerprint, first_seen) '
+                             'SELECT ?, fingerprint, first_seen FROM accounts WHERE user=?', (retired, user))
+            conn.execute('INSERT OR REPLACE INTO accounts (user, fingerprint, first_seen) VALUES (?, ?, ?)',
+                         (user, fingerprint, now))
+            return old
+        return self._write(work)
+
+    def accounts(self):
+        """[{'user', 'fingerprint', 'first_seen', 'documents'}] of every account seen, retired ones too."""
+        sql = '''SELECT a.user, a.fingerprint, a.first_seen,
+                        (SELECT COUNT(*) FROM progress p WHERE p.user=a.user) AS documents
+                 FROM accounts a ORDER BY a.user'''
+        return self._read(lambda c: [dict(r) for r in c.execute(sql)])
+
+    def forget_user(self, user, retired_prefix):
+        """Remove every sidecar row of user and of its retired accounts (user + retired_prefix...).
+        Returns {table: rows removed}."""
+        pattern = user.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + retired_prefix + '%'
+
+        def work(conn):
+            removed = {}
+            for table in USER_TABLES + ('accounts',):
+                removed[table] = conn.execute(
+                    f"DELETE FROM {table} WHERE user=? OR user LIKE ? ESCAPE '\\'", (user, pattern)).rowcount
+            return removed
+        return self._write(work)
+
+
+# Every table holding a calibre user's own data (column problems belong to a column set's owner).
+USER_TABLES = ('progress', 'push_history', 'document_links', 'book_progress', 'reading_state', 'served',
+               'pending_writes')

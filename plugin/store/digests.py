@@ -75,6 +75,11 @@ class DigestRecords:
         return self._write(lambda c: c.execute(
             'DELETE FROM digests WHERE digest=? AND kind=?', (digest, kind)).rowcount)
 
+    def digests_per_book(self):
+        """[(library_uuid, book_id, number of digests)] for every book with digests."""
+        sql = 'SELECT library_uuid, book_id, COUNT(*) FROM digests GROUP BY library_uuid, book_id'
+        return self._read(lambda c: [tuple(r) for r in c.execute(sql)])
+
     def digest_counts(self):
         sql = 'SELECT kind, COUNT(*) AS n FROM digests GROUP BY kind ORDER BY kind'
         return self._read(lambda c: {r['kind']: r['n'] for r in c.execute(sql)})

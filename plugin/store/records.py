@@ -5,10 +5,9 @@ No rules here: what to write is decided by the caller."""
 import json
 
 from ..core.books import Book, BookFormat
+from ..core.limits import Limits
 
 STATE_FIELDS = ('status', 'started', 'finished', 'last_read', 'percentage')
-HISTORY_PER_DEVICE = 1000          # newest pushes kept per (user, device_id)
-HISTORY_MAX_AGE_DAYS = 365         # older pushes are dropped
 
 
 class Records:
@@ -18,12 +17,15 @@ class Records:
 
     # -- a document's own position and its push history ------------------------------
 
-    def record_push(self, user, push, timestamp):
-        """A validated push as the document's latest position and in its device's history
-        (pruned to its bounds)."""
+    def record_push(self, user, push, timestamp, limits=Limits()):
+        """A validated push as the document's latest position and in the push history (pruned
+        to the limits, oldest first)."""
         self.save_document_position(user, push, timestamp)
         self.append_history(user, push, timestamp)
-        self.prune_history(user, push['device_id'], timestamp)
+        self.prune_history(user, push['device_id'], timestamp, limits)
+
+    def document_count(self, user):
+        return self.conn.execute('SELECT COUNT(*) FROM progress WHERE user=?', (user,)).fetchone()[0]
 
     def document_position(self, user, document):
         return progress_dict(self.conn.execute('SELECT * FROM progress WHERE user=? AND document=?',
@@ -52,15 +54,20 @@ class Records:
             (user, push['document'], push['percentage'], push['progress'], push['device'],
              push['device_id'], timestamp))
 
-    def prune_history(self, user, device_id, now):
-        """Keep the newest HISTORY_PER_DEVICE pushes of a device, none older than a year."""
+    def prune_history(self, user, device_id, now, limits=Limits()):
+        """Keep the newest pushes of a device and of a user within the limits, none older than
+        the age limit. Only history goes: the latest position of every document stays."""
         self.conn.execute(
             '''DELETE FROM push_history WHERE user=? AND device_id=? AND id <= (
                    SELECT id FROM push_history WHERE user=? AND device_id=?
                    ORDER BY id DESC LIMIT 1 OFFSET ?)''',
-            (user, device_id, user, device_id, HISTORY_PER_DEVICE))
+            (user, device_id, user, device_id, limits.history_per_device))
+        self.conn.execute(
+            '''DELETE FROM push_history WHERE user=? AND id <= (
+                   SELECT id FROM push_history WHERE user=? ORDER BY id DESC LIMIT 1 OFFSET ?)''',
+            (user, user, limits.history_per_user))
         self.conn.execute('DELETE FROM push_history WHERE user=? AND device_id=? AND timestamp < ?',
-                          (user, device_id, now - HISTORY_MAX_AGE_DAYS * 86400))
+                          (user, device_id, now - limits.history_days * 86400))
 
     def pushes_of(self, user, document):
         """The document's retained pushes, oldest first: [{'percentage', 'timestamp'}]."""

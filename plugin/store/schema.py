@@ -138,5 +138,19 @@ MIGRATIONS = (
         SELECT 'columns', user, library_uuid, book_id, queued_at, attempts, last_error FROM pending_projections;
     DROP TABLE pending_projections;
     ''',
+    # 5: history bounded per user; notices for the administrator; calibre accounts as first seen
+    '''
+    CREATE INDEX push_history_by_user ON push_history (user, id);
+    CREATE TABLE notices (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        message TEXT NOT NULL
+    );
+    CREATE TABLE accounts (
+        user TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        first_seen INTEGER NOT NULL
+    );
+    ''',
 )
 SCHEMA_VERSION = len(MIGRATIONS)

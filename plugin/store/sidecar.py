@@ -4,12 +4,19 @@ One SQLite file (WAL, synchronous=FULL so an acknowledged push survives a crash)
 one connection guarded by one lock, every write one IMMEDIATE transaction
 (`transaction()`). Queries return plain dicts. Nothing here knows HTTP, calibre or the
 reading-state rules: the sync service decides, the store keeps.
+
+Everyone's reading history is private: a folder the store creates is 0700, the database and
+its -wal/-shm files 0600 (SQLite gives the side files the database's mode). Closing
+checkpoints the WAL into the database file, so the file alone holds every acknowledged push;
+`backup()` writes a consistent single-file copy while the server runs.
 """
 
 import contextlib
 import os
 import sqlite3
+import stat
 import threading
+import time
 
 from .books import BookRecords
 from .records import Records
@@ -23,9 +30,10 @@ class StoreError(Exception):
 
 class Store(DigestRecords, BookRecords):
 
-    def __init__(self, path, busy_timeout=10.0):
+    def __init__(self, path, busy_timeout=10.0, log=None):
         self.path = path
         self.busy_timeout = busy_timeout
+        self.log = log  # told when an existing sidecar file turns out empty
         self.lock = threading.RLock()
         self.conn = None
 
@@ -34,15 +42,18 @@ class Store(DigestRecords, BookRecords):
     def _connection(self):
         if self.conn is None:
             try:
-                if self.path != ':memory:':
-                    os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+                was_empty = self.path != ':memory:' and _prepare_private_file(self.path)
                 conn = sqlite3.connect(self.path, timeout=self.busy_timeout,
                                        check_same_thread=False, isolation_level=None)
                 try:
                     conn.row_factory = sqlite3.Row
                     conn.execute('PRAGMA journal_mode=WAL')
                     conn.execute('PRAGMA synchronous=FULL')
-                    self._migrate(conn)
+                    created = self._migrate(conn)
+                    if was_empty and created:
+                        self._notice(conn, f'The sidecar {self.path} existed but was empty (0 bytes): a new, '
+                                           'empty sidecar was created. If it held reading positions, restore '
+                                           'it from a backup (calibre-debug -r BookBoss -- backup).')
                 except BaseException:
                     conn.close()
                     raise
@@ -51,8 +62,18 @@ class Store(DigestRecords, BookRecords):
             self.conn = conn
         return self.conn
 
+    def _notice(self, conn, message):
+        conn.execute('INSERT INTO notices (at, message) VALUES (?, ?)', (int(time.time()), message))
+        if self.log is not None:
+            self.log(f'BookBoss: WARNING: {message}')
+
+    def notices(self):
+        """What the administrator should know about the sidecar itself: [{'at', 'message'}]."""
+        return self._read(lambda c: [dict(r) for r in c.execute('SELECT at, message FROM notices ORDER BY id')])
+
     @staticmethod
     def _migrate(conn):
+        """Bring the schema up to date; True when it was created from nothing."""
         version = conn.execute('PRAGMA user_version').fetchone()[0]
         if version > SCHEMA_VERSION:
             raise sqlite3.DatabaseError(
@@ -67,6 +88,7 @@ class Store(DigestRecords, BookRecords):
             except BaseException:
                 conn.execute('ROLLBACK')
                 raise
+        return version == 0
 
     @contextlib.contextmanager
     def transaction(self):
@@ -102,10 +124,51 @@ class Store(DigestRecords, BookRecords):
         return self._read(lambda c: c.execute(f'PRAGMA {name}').fetchone()[0])
 
     def close(self):
+        """Checkpoint the WAL into the database file and close (e.g. when calibre stops)."""
         with self.lock:
             if self.conn is not None:
+                try:
+                    self.conn.execute('PRAGMA wal_checkpoint(TRUNCATE)')
+                except sqlite3.Error:
+                    pass  # another program is reading; SQLite checkpoints when the last one closes
                 self.conn.close()
                 self.conn = None
+
+    def backup(self, destination):
+        """Write a consistent single-file copy of the sidecar to destination (0600), safe while
+        servers write it. Returns the destination."""
+        tmp = destination + '.tmp'
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        try:
+            target = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                with self.lock:
+                    self._connection().backup(target)
+                target.execute('PRAGMA journal_mode=DELETE')  # one file, no -wal beside it
+            finally:
+                target.close()
+            os.replace(tmp, destination)
+        except (sqlite3.Error, OSError) as e:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+            raise StoreError(f'cannot back up {self.path} to {destination}: {e}') from e
+        return destination
+
+
+def _prepare_private_file(path):
+    """Create the sidecar's folder (0700) and file (0600) when missing, tighten the modes of an
+    existing one; True when the file existed with nothing in it (0 bytes)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    was_empty = os.path.exists(path) and os.path.getsize(path) == 0 and not os.path.exists(path + '-wal')
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, path + '-wal', path + '-shm') if os.name == 'posix' else ():
+        with contextlib.suppress(OSError):
+            st = os.stat(name)
+            if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+                os.chmod(name, stat.S_IMODE(st.st_mode) & 0o600)
+    return was_empty
 
 
 def _statements(script):

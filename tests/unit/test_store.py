@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
+from bookboss.plugin.core.limits import Limits
 from bookboss.plugin.store import SCHEMA_VERSION, Store, StoreError
-from bookboss.plugin.store import records as store_module
 from fakes import push
 
 
@@ -60,11 +60,11 @@ def test_metadata_is_kept_when_a_later_push_has_none(store):
     assert store.get_progress('alice', 'doc')['metadata'] == {'title': 'Dune Messiah'}
 
 
-def test_push_history_is_bounded_per_device(store, monkeypatch):
-    monkeypatch.setattr(store_module, 'HISTORY_PER_DEVICE', 5)
+def test_push_history_is_bounded_per_device(store):
+    limits = Limits(history_per_device=5)
     for i in range(12):
-        store.record_push('alice', push(percentage=i / 100), timestamp=1000 + i)
-    store.record_push('alice', push(device_id='OTHER'), timestamp=2000)
+        store.record_push('alice', push(percentage=i / 100), timestamp=1000 + i, limits=limits)
+    store.record_push('alice', push(device_id='OTHER'), timestamp=2000, limits=limits)
     rows = store.push_history('alice', device_id='ID1')
     assert [r['percentage'] for r in rows] == [0.07, 0.08, 0.09, 0.10, 0.11]
     assert len(store.push_history('alice', device_id='OTHER')) == 1
@@ -72,8 +72,19 @@ def test_push_history_is_bounded_per_device(store, monkeypatch):
 
 def test_old_pushes_are_pruned_by_age(store):
     store.record_push('alice', push(), timestamp=1000)
-    store.record_push('alice', push(), timestamp=1000 + store_module.HISTORY_MAX_AGE_DAYS * 86400 + 1)
+    store.record_push('alice', push(), timestamp=1000 + Limits().history_days * 86400 + 1)
     assert len(store.push_history('alice')) == 1
+
+
+def test_push_history_is_bounded_per_user_whatever_device_ids_a_client_invents(store):
+    limits = Limits(history_per_user=20)
+    for i in range(60):
+        store.record_push('alice', push(document=f'd{i}', device_id=f'dev{i}'), timestamp=1000 + i, limits=limits)
+    store.record_push('bob', push(), timestamp=3000, limits=limits)
+    history = store.push_history('alice')
+    assert len(history) == 20 and history[0]['document'] == 'd40'  # oldest pruned first
+    assert len(store.documents('alice')) == 60  # every acknowledged latest position is kept
+    assert len(store.push_history('bob')) == 1
 
 
 def test_devices_lists_last_sync_and_document_per_device(store):

@@ -98,7 +98,7 @@ Find the book and link it.</p>
 <tr class="unmatched-row"><td data-label="Document" class="digest">{{u['document']}}</td><td data-label="Device">{{u['device']}}</td>
 <td data-label="Last seen">{{u['when']}}</td><td data-label="Title sent">{{u['title'] or '—'}}</td>
 <td data-label="Link"><form class="inline" method="get" action="{{base}}/">
-<input type="hidden" name="doc" value="{{u['document']}}">
+<input type="hidden" name="doc" value="{{u['document']}}"><input type="hidden" name="page" value="{{page}}">
 <input type="text" name="q" value="{{query if selected == u['document'] else (u['title'] or '')}}" placeholder="title" aria-label="search titles">
 <button type="submit">Search</button></form></td></tr>
 % if selected == u['document']:
@@ -122,13 +122,23 @@ Find the book and link it.</p>
 % end
 % end
 </tbody></table>
+% if pages > 1:
+<p class="pager" id="pager">Page {{page}} of {{pages}} ({{unmatched_total}} documents):
+% if page > 1:
+<a href="{{base}}/?page={{page - 1}}">previous</a>
+% end
+% if page < pages:
+<a href="{{base}}/?page={{page + 1}}">next</a>
+% end
+</p>
+% end
 % else:
 <p id="unmatched">Every document you synced is linked to a library book.</p>
 % end
 
 <h2>What BookBoss sees for you</h2>
 <ul id="state">
-<li>Digests registered on this server: {{stats['digests']}}</li>
+<li>Digests known for books you may see: {{stats['digests']}}</li>
 <li>Your documents linked to library books: {{stats['linked']}} of {{stats['documents']}}</li>
 % for c in columns:
 <li>Library {{c['library']}}: {{c['text']}}</li>

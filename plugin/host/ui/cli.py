@@ -9,6 +9,9 @@ import argparse
 import json
 import os
 import sys
+import time
+
+from ...app.accounts import RETIRED
 
 from . import cli_columns
 
@@ -30,6 +33,13 @@ def main(args):
     p.add_argument('--json', action='store_true')
     p = sub.add_parser('unlink', help='remove manual links and bindings of a document')
     p.add_argument('document')
+    p.add_argument('--json', action='store_true')
+    p = sub.add_parser('backup', help='write a consistent copy of the sidecar (safe while servers run)')
+    p.add_argument('destination', help='the file to write (mode 0600)')
+    p.add_argument('--json', action='store_true')
+    p = sub.add_parser('forget-user', help="remove every sidecar record of a calibre user (and of its "
+                                            "retired accounts)")
+    p.add_argument('name')
     p.add_argument('--json', action='store_true')
     cli_columns.add_parser(sub)
     p = sub.add_parser('index', help='hash the format files of a library now')
@@ -74,7 +84,12 @@ def status(sync, opts):
             'pending_column_writes': len(store.pending_writes()),
             'column_problems': [f"{p['owner']}: {p['purpose']} -> {p['column_key']}: {p['problem']}"
                                 for p in store.column_problems()],
-            'libraries': sorted(lib['name'] for lib in store.libraries().values())}
+            'libraries': sorted(lib['name'] for lib in store.libraries().values()),
+            'retired_accounts': [f"{a['user']}: {a['documents']} documents (calibre account removed; "
+                                 f"forget-user {a['user'].split(RETIRED)[0]} removes it)"
+                                 for a in store.accounts() if RETIRED in a['user']],
+            'notices': [f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(n['at']))}: {n['message']}"
+                        for n in store.notices()]}
 
 
 def unmatched(sync, opts):
@@ -141,7 +156,18 @@ def index(sync, opts):
     return {'library': path, 'files_hashed': hashed, 'files_unchanged': unchanged, 'new_digests': len(new)}
 
 
-COMMANDS = {'status': status, 'unmatched': unmatched, 'link': link, 'unlink': unlink, 'index': index}
+def backup(sync, opts):
+    destination = os.path.abspath(opts.destination)
+    sync.store.backup(destination)
+    return {'sidecar': sync.store.path, 'backup': destination, 'bytes': os.path.getsize(destination)}
+
+
+def forget_user(sync, opts):
+    return {'user': opts.name, 'removed': sync.store.forget_user(opts.name, RETIRED)}
+
+
+COMMANDS = {'status': status, 'unmatched': unmatched, 'link': link, 'unlink': unlink, 'index': index,
+            'backup': backup, 'forget-user': forget_user}
 
 
 def print_human(result):
