@@ -15,9 +15,12 @@ REGISTRY_HOSTS = ['pypi' + '.org', 'pythonhosted' + '.org', 'deb.debian' + '.org
 
 def tracked_files():
     """The repository's files (git ls-files), or every file of a copied tree (the chroot run)."""
-    out = subprocess.run(['git', 'ls-files'], cwd=ROOT, capture_output=True, text=True)
-    if out.returncode == 0:
-        return [os.path.join(ROOT, name) for name in out.stdout.splitlines()]
+    try:
+        out = subprocess.run(['git', 'ls-files'], cwd=ROOT, capture_output=True, text=True)
+        if out.returncode == 0:
+            return [os.path.join(ROOT, name) for name in out.stdout.splitlines()]
+    except OSError:
+        pass  # no git here (the calibre 9.x chroot)
     found = []
     for dirpath, dirnames, filenames in os.walk(ROOT):
         dirnames[:] = [d for d in dirnames if d not in ('.git', '__pycache__', 'dist', 'test-output')]
