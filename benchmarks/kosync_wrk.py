@@ -94,12 +94,17 @@ def setup():
     home.run('calibre-debug', '-r', 'BookBoss', '--', 'columns', 'create', '--library', library,
              '--userdb', home.userdb)
     server = CalibreServer(home, [library]).start()
-    kobo = Device(server, 'alice', 'pw')
-    data, _ = kobo.download('/get/epub/1/Library')
-    doc = partial_md5(data)
-    kobo.push(doc, 0.001)
-    with sqlite3.connect(home.sidecar) as c:
-        assert c.execute('SELECT COUNT(*) FROM document_links WHERE document=?', (doc,)).fetchone()[0] == 1
+    try:
+        kobo = Device(server, 'alice', 'pw')
+        data, _ = kobo.download('/get/epub/1/Library')
+        doc = partial_md5(data)
+        kobo.push(doc, 0.001)
+        with sqlite3.connect(home.sidecar) as c:
+            assert c.execute('SELECT COUNT(*) FROM document_links WHERE document=?', (doc,)).fetchone()[0] == 1
+    except BaseException:
+        print(server.output()[-3000:], file=sys.stderr)
+        server.stop()
+        raise
     return home, server, doc
 
 

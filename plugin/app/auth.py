@@ -79,8 +79,6 @@ class Authenticator:
         user, key = credentials(environ)
         if not user or not key:
             raise unauthorized()
-        if not self.accounts.has_users():
-            raise unauthorized(NO_USERS_MESSAGE)
         throttle_key = (client_address(environ, self.trusted_proxies), user)
         wait = self.throttle.retry_after(throttle_key)
         if wait:
@@ -88,6 +86,8 @@ class Authenticator:
                 f'Too many failed logins for {user} from this address. '
                 f'Try again in {max(1, (wait + 59) // 60)} minute(s).')
         password = self.accounts.password(user)
+        if password is None and not self.accounts.has_users():
+            raise unauthorized(NO_USERS_MESSAGE)
         if not password:  # no such user, or an empty password, which calibre refuses too
             key_matches('x' * 16, key)  # same work as for a real user
             ok = False

@@ -1,10 +1,11 @@
 """Fan-out of committed changes to the projections, with nothing lost.
 
-Sync calls `changed(user, book)` after each transaction that changed what BookBoss knows
-of a user's book. Each registered projection is applied at once; one that cannot write now
-(the library is busy, being switched, locked) is queued in the sidecar under its own name
-and retried by `drain()`, which the host runs in the background. `changed_later` queues
-without trying, for callers that run while calibre holds the library (inside a download).
+Sync queues a write for every registered projection inside the very transaction that changed
+what BookBoss knows of a user's book (so the queue is as durable as the change, at no extra
+commit), then calls `queued()`. With a background writer (the servers) the writes are applied
+off the request thread, in batches; without one (the command line, unit tests) at once. A
+write that fails stays queued under its projection's name and is retried; a write queued
+again while it was being applied is applied again.
 """
 
 import traceback
@@ -21,27 +22,36 @@ class Projections:
         self.registered[projection.name] = projection
         return projection
 
-    def changed(self, user, book):
-        for projection in self.registered.values():
-            self.apply_now(projection.name, user, book)
+    @property
+    def names(self):
+        return tuple(self.registered)
 
-    def changed_later(self, user, book, reason=None):
-        for name in self.registered:
-            self.store.queue_write(name, user, book, reason)
-        if self.registered and self.background is not None:
+    def queued(self):
+        """Writes were queued: apply them soon (in the background) or now."""
+        if not self.registered:
+            return
+        if self.background is not None:
             self.background.wake()
+        else:
+            self.drain()
 
     def apply_now(self, name, user, book):
-        """Apply one projection now; on failure queue it. Its result, or None when queued."""
+        """Apply one projection now, on this thread (the command line's resync); on failure
+        queue it. Its result, or None when queued."""
         try:
             return self.registered[name].apply(user, book)
         except Exception as e:
-            self._queue(name, user, book, e)
+            self.log(f'BookBoss: could not write the {name} of book {book.book_id} now ({e}); queued')
+            try:
+                self.store.queue_write(name, user, book, f'{type(e).__name__}: {e}')
+            except Exception:
+                self.log('BookBoss: could not queue the write:\n' + traceback.format_exc())
             return None
 
     def drain(self):
         """Apply the queued writes of the projections registered here; failures stay queued.
         Writes queued for a projection this process does not have wait for one that does."""
+        done = []
         for row in self.store.pending_writes():
             projection = self.registered.get(row['projection'])
             if projection is None:
@@ -49,15 +59,11 @@ class Projections:
             try:
                 projection.apply(row['user'], row['book'])
             except Exception as e:
-                self._queue(row['projection'], row['user'], row['book'], e)
+                self.log(f'BookBoss: could not write the {row["projection"]} of book {row["book"].book_id} '
+                         f'now ({e}); queued')
+                self.store.write_failed(row['projection'], row['user'], row['book'], f'{type(e).__name__}: {e}')
+                if self.background is not None:
+                    self.background.start()
             else:
-                self.store.write_done(row['projection'], row['user'], row['book'])
-
-    def _queue(self, name, user, book, error):
-        self.log(f'BookBoss: could not write the {name} of book {book.book_id} now ({error}); queued')
-        try:
-            self.store.queue_write(name, user, book, f'{type(error).__name__}: {error}')
-        except Exception:
-            self.log('BookBoss: could not queue the write:\n' + traceback.format_exc())
-        if self.background is not None:
-            self.background.start()
+                done.append((row['projection'], row['user'], row['book'], row['version']))
+        self.store.writes_done(done)

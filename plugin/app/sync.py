@@ -7,6 +7,7 @@ document linked later replays its earlier acknowledged pushes), and after the si
 transaction commits, every registered projection (calibre's columns, ...) gets the change.
 """
 
+import threading
 import time
 import traceback
 
@@ -14,6 +15,9 @@ from ..core.limits import Limits
 from ..core.protocol import invalid
 from ..core.reading_state import apply_push, replay
 from ..store import StoreError
+from ..store.records import newer_position
+
+PRUNE_EVERY = 32
 
 
 class Sync:
@@ -26,6 +30,8 @@ class Sync:
         core.limits.Limits."""
         self.store, self.matcher, self.projections = store, matcher, projections
         self.status, self.log, self.clock, self.limits = status, log, clock, limits
+        self.lock = threading.Lock()
+        self.pushes = {}  # (user, device_id) -> pushes seen by this process, for pruning
 
     # -- KOReader ---------------------------------------------------------------------
 
@@ -38,28 +44,45 @@ class Sync:
         document = push['document']
         fmt = self._match(user, document, push['metadata'], self.store.linked_book(user, document))
         status = self.status.current_status(user, fmt.book) if fmt is not None and self.status else None
+        prune = self._prune_due(user, push['device_id'])
         with self.store.transaction() as tx:
             if (tx.document_position(user, document) is None
                     and tx.document_count(user) >= self.limits.documents_per_user):
                 raise invalid(self.limits.document_cap_message())
-            tx.record_push(user, push, timestamp, self.limits)
+            tx.record_push(user, push, timestamp)
+            if prune:
+                tx.prune_history(user, push['device_id'], timestamp, self.limits)
             if fmt is not None:
                 if not _bind(tx, user, document, fmt, timestamp, status):
                     state = _current(tx.reading_state(user, fmt.book), status)
                     tx.save_reading_state(user, fmt.book, apply_push(state, push['percentage'], timestamp))
                 tx.save_book_position(user, fmt, dict(push, timestamp=timestamp))
+                self._queue(tx, user, fmt.book, timestamp)
         if fmt is not None:
-            self._changed(user, fmt.book)
+            self._queued()
         return timestamp
+
+    def _prune_due(self, user, device_id):
+        """History is pruned once every PRUNE_EVERY pushes of a device (the first push of each
+        device in this process included): pruning walks the history's index, so the history
+        of a device or user exceeds its limit by at most PRUNE_EVERY - 1 pushes in between."""
+        with self.lock:
+            count = self.pushes.get((user, device_id), 0)
+            self.pushes[(user, device_id)] = count + 1
+            if len(self.pushes) > 100000:
+                self.pushes.clear()
+        return count % PRUNE_EVERY == 0
 
     def pull(self, user, document):
         """The position a pull answers (or None): the newer of the document's own and its book
         format's. A document matched now is linked, and its earlier pushes reach the book."""
-        linked = self.store.linked_book(user, document)
+        linked, own, linked_position = self.store.pull_rows(user, document)
         fmt = self._match(user, document, linked=linked)
-        if fmt is not None and fmt != linked:
-            self.link(user, document, fmt)
-        return self.store.position_for(user, document, fmt)
+        if fmt != linked:  # newly matched, or the linked book is no longer visible
+            if fmt is not None:
+                self.link(user, document, fmt)
+            return self.store.position_for(user, document, fmt)
+        return newer_position(own, linked_position, document)
 
     # -- links --------------------------------------------------------------------------
 
@@ -68,7 +91,7 @@ class Sync:
         True when the link is new; the document's pushes are then replayed into the book."""
         if not self._bind(user, document, fmt):
             return False
-        self._changed(user, fmt.book)
+        self._queued()
         return True
 
     def add_manual_link(self, document, fmt, detail='command line'):
@@ -91,15 +114,18 @@ class Sync:
 
     def digests_recorded(self, digests):
         """Late binding after a download, an index run or a send to a device recorded new
-        digests: link every stored document they name. The projections are queued, not run
-        here: a download hook runs while calibre holds the library."""
+        digests: link every stored document they name. (In a server the projections run in the
+        background: a download hook runs while calibre holds the library.)"""
         if self.matcher is None:
             return
+        bound = False
         for user, document in self.store.users_with_progress(digests):
             linked = self.store.linked_book(user, document)
             fmt = self._match(user, document, linked=linked)
-            if fmt is not None and fmt != linked and self._bind(user, document, fmt) and self.projections is not None:
-                self.projections.changed_later(user, fmt.book)
+            if fmt is not None and fmt != linked:
+                bound = self._bind(user, document, fmt) or bound
+        if bound:
+            self._queued()
 
     # -- inside ---------------------------------------------------------------------------
 
@@ -117,12 +143,21 @@ class Sync:
             return None
 
     def _bind(self, user, document, fmt):
+        now = int(self.clock())
         with self.store.transaction() as tx:
-            return _bind(tx, user, document, fmt, int(self.clock()))
+            if not _bind(tx, user, document, fmt, now):
+                return False
+            self._queue(tx, user, fmt.book, now)
+            return True
 
-    def _changed(self, user, book):
+    def _queue(self, tx, user, book, now):
+        """In the transaction of a change: a write for every projection (as durable as the change)."""
+        for name in (self.projections.names if self.projections is not None else ()):
+            tx.queue_write(name, user, book, now)
+
+    def _queued(self):
         if self.projections is not None:
-            self.projections.changed(user, book)
+            self.projections.queued()
 
 
 def _bind(tx, user, document, fmt, now, status=None):

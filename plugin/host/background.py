@@ -1,12 +1,13 @@
-"""A daemon thread that runs one piece of work every few seconds, or at once when woken."""
+"""A daemon thread that runs one piece of work every few seconds, or soon after it is woken
+(after `settle` seconds, so that a burst of wake-ups is served by one run)."""
 
 import threading
 
 
 class PeriodicWorker:
 
-    def __init__(self, name, seconds, work, log):
-        self.name, self.seconds, self.work, self.log = name, seconds, work, log
+    def __init__(self, name, seconds, work, log, settle=0.0):
+        self.name, self.seconds, self.work, self.log, self.settle = name, seconds, work, log, settle
         self.wakeup = threading.Event()
         self.lock = threading.Lock()
         self.thread = None
@@ -24,7 +25,8 @@ class PeriodicWorker:
 
     def _run(self):
         while True:
-            self.wakeup.wait(self.seconds)
+            if self.wakeup.wait(self.seconds) and self.settle:
+                threading.Event().wait(self.settle)
             self.wakeup.clear()
             try:
                 self.work()

@@ -139,12 +139,24 @@ def notify_metadata_changed(notify_changes, library_path, book_ids):
     notify_changes(library_path, MetadataChanged(set(book_ids)))
 
 
-def account_fingerprint(user_manager, username):
-    """'id@creation timestamp' of a calibre user, or None. calibre's users table has an integer
-    id (not AUTOINCREMENT: a name removed and added again may get it back) and a creation
-    timestamp to the second; no public API returns either (verified 6.13, 8.5, 9.17)."""
+def user_account(user_manager, username):
+    """(password, fingerprint) of a calibre user, or None; the fingerprint is 'id@creation
+    timestamp'. calibre's users table has an integer id (not AUTOINCREMENT: a name removed and
+    added again may get it back) and a creation timestamp to the second; no public API returns
+    either (verified 6.13, 8.5, 9.17)."""
     with user_manager.lock:
-        for user_id, created in user_manager.conn.cursor().execute(
-                'SELECT id, timestamp FROM users WHERE name=?', (username,)):
-            return f'{user_id}@{created}'
+        for password, user_id, created in user_manager.conn.cursor().execute(
+                'SELECT pw, id, timestamp FROM users WHERE name=?', (username,)):
+            return password, f'{user_id}@{created}'
     return None
+
+
+def user_db_version(user_manager):
+    """A value that changes whenever calibre's user database changes: by another program
+    (`calibre-server --manage-users`, the GUI's Users panel: SQLite's data_version) or through
+    this server's own connection (its total_changes) (verified 6.13, 8.5, 9.17)."""
+    with user_manager.lock:
+        conn = user_manager.conn
+        total_changes = getattr(conn, 'total_changes', None) or conn.totalchanges  # apsw's newer / older name
+        for version, in conn.cursor().execute('PRAGMA data_version'):
+            return version, total_changes()

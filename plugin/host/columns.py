@@ -82,9 +82,10 @@ class CalibreColumns:
             column = usable(column_set, fm).get('status')
             if not column:
                 return None
-            state = self.store.reading_state(user, book)
-            return status_from_column(fm[column]['datatype'], db.field_for(column, book.book_id),
-                                      state.get('status') or UNREAD)
+            datatype = fm[column]['datatype']
+            # a Yes/No column tells only Read or not: the sidecar tells Unread from Reading
+            sidecar = (self.store.reading_state(user, book).get('status') or UNREAD) if datatype == 'bool' else UNREAD
+            return status_from_column(datatype, db.field_for(column, book.book_id), sidecar)
         except Exception:
             self.log('BookBoss: could not read the status column:\n' + traceback.format_exc())
             return None

@@ -33,6 +33,7 @@ from .network import lan_addresses
 SERVER_BUSY_TIMEOUT = 1.5
 COMMAND_LINE_BUSY_TIMEOUT = 10.0   # an administrator's command may wait for a busy server
 RETRY_SECONDS = 30                 # queued projection writes are retried this often
+SETTLE_SECONDS = 0.05              # pushes within this time are written into calibre together
 
 _lock = threading.RLock()
 _stores = {}      # sidecar path -> the Store of this process
@@ -67,7 +68,11 @@ def register_projections(projections, store, libraries, users, notify_changes, l
 
 def projections_for(store, libraries, users, notify_changes, log):
     projections = Projections(store, log)
-    projections.background = PeriodicWorker('BookBossProjections', RETRY_SECONDS, projections.drain, log)
+
+    def drain():
+        getattr(users, 'refresh', lambda: None)()  # calibre's users as of this run
+        projections.drain()
+    projections.background = PeriodicWorker('BookBossProjections', RETRY_SECONDS, drain, log, SETTLE_SECONDS)
     columns = register_projections(projections, store, libraries, users, notify_changes, log)
     return projections, columns
 
@@ -99,13 +104,13 @@ class ServerServices:
         self.log = log = ServerLog(ctx)
         self.store = sidecar()
         limits = config.limits()
-        self.libraries = CalibreLibraries(ctx)
-        self.projections, self.columns = projections_for(self.store, self.libraries, ctx.user_manager,
+        self.accounts = accounts = CalibreAccounts(ctx.user_manager)
+        self.libraries = CalibreLibraries(ctx, accounts)
+        self.projections, self.columns = projections_for(self.store, self.libraries, accounts,
                                                          ctx.notify_changes, log)
         self.sync = Sync(self.store, Matcher(self.store, self.libraries), self.projections,
                          status=self.columns, log=log, limits=limits)
         self.downloads = DownloadRecorder(self.sync, log)
-        accounts = CalibreAccounts(ctx.user_manager)
         guard = AccountGuard(self.store, accounts, log)
         authenticator = Authenticator(accounts, throttle_for(ctx.opts), trusted_proxies=config.prefs()['trusted_proxies'],
                                       log=log, on_login=guard.check)
@@ -114,7 +119,7 @@ class ServerServices:
         self.app = make_app(self.sync, authenticator, page, log)
         self.projections.background.start()  # retries queued writes; no sidecar I/O here
         self.indexer = threading.Thread(target=index_server_libraries, name='BookBossIndex', daemon=True,
-                                        args=(ctx, self.sync, log))
+                                        args=(ctx, self.sync, log, accounts.refresh))
         self.indexer.start()
 
 
@@ -132,7 +137,9 @@ def services_for(ctx):
 
 def install_download_hook():
     def record(ctx, rd, db, book_id, fmt, result):
-        services_for(ctx).downloads.record(ctx, rd, db, book_id, fmt, result)
+        services = services_for(ctx)
+        services.accounts.refresh()
+        services.downloads.record(ctx, rd, db, book_id, fmt, result)
     calibre_compat.wrap_book_fmt(record, to_stderr)
 
 

@@ -34,7 +34,9 @@ def koreader(ctx, rd, rest):
                       'bookboss.page_user': rd.username if auth_enabled else None})
     environ = build_environ(rd, rest, prefix + PREFIX, scheme, extra)
     try:
-        app = composition.services_for(ctx).app
+        services = composition.services_for(ctx)
+        services.accounts.refresh()  # calibre's user database as of this request
+        app = services.app
     except Exception:
         ServerLog(ctx)('BookBoss: could not start:\n' + traceback.format_exc())
         rd.status_code = STORAGE_FAILED.status

@@ -51,11 +51,31 @@ def remember_library(store, db):
 
 
 class CalibreLibraries:
+    """app.ports.Libraries through one content server's Context.
 
-    def __init__(self, ctx):
-        self.ctx = ctx
+    What a user may use (allowed libraries, each library's search restriction) is read through
+    calibre's own Context and kept until calibre's user database or the server's set of
+    libraries changes (CalibreAccounts.current() empties the cache then), so a changed
+    restriction takes effect at the next request. Whether a restricted user may see one book
+    is calibre's own search of that restriction over that one book (book_ids={id}): its cost
+    does not grow with the library, and calibre evaluates date restrictions afresh each time.
+    """
+
+    def __init__(self, ctx, accounts):
+        self.ctx, self.accounts = ctx, accounts
         self.lock = threading.Lock()
         self.ids = {}  # library UUID -> the server's library id
+
+    def _view(self, user):
+        """{'request', 'allowed': {library id: name}, 'restrictions': {library id: str}} of user."""
+        broker_state = tuple(self.ctx.library_broker.library_map.items())
+        cache = self.accounts.current()
+        key = ('libraries', user, broker_state)
+        view = cache.get(key)
+        if view is None:
+            request = SimpleNamespace(username=user)
+            view = cache[key] = {'request': request, 'allowed': self._allowed(request), 'restrictions': {}}
+        return view
 
     def _allowed(self, request):
         try:
@@ -63,26 +83,49 @@ class CalibreLibraries:
         except HTTPForbidden:
             return {}
 
-    def db_for(self, user, library_uuid):
-        """The open library with this UUID if user may use it, else None."""
-        request = SimpleNamespace(username=user)
-        allowed = self._allowed(request)
+    def _restriction(self, view, library_id, db):
+        try:
+            return view['restrictions'][library_id]
+        except KeyError:
+            ans = view['restrictions'][library_id] = self.ctx.restriction_for(view['request'], db) or ''
+            return ans
+
+    def _library_id(self, view, library_uuid):
         with self.lock:
             library_id = self.ids.get(library_uuid)
-        if library_id not in allowed:
-            for candidate in allowed:
-                db = self.ctx.get_library(request, candidate)
-                with self.lock:
-                    self.ids[db.library_id] = candidate
-                if db.library_id == library_uuid:
-                    return db
-            return None
-        return self.ctx.get_library(request, library_id)
+        if library_id in view['allowed']:
+            return library_id
+        for candidate in view['allowed']:
+            db = self.ctx.library_broker.get(candidate)
+            if db is None:
+                continue
+            with self.lock:
+                self.ids[db.library_id] = candidate
+            if db.library_id == library_uuid:
+                return candidate
+        return None
+
+    def db_for(self, user, library_uuid):
+        """The open library with this UUID if user may use it, else None."""
+        view = self._view(user)
+        library_id = self._library_id(view, library_uuid)
+        return None if library_id is None else self.ctx.library_broker.get(library_id)
 
     def visible(self, user, fmt):
         """Whether user may see the book of this BookFormat."""
-        db = self.db_for(user, fmt.book.library_uuid)
-        return db is not None and self.ctx.has_id(SimpleNamespace(username=user), db, fmt.book.book_id)
+        view = self._view(user)
+        library_id = self._library_id(view, fmt.book.library_uuid)
+        db = None if library_id is None else self.ctx.library_broker.get(library_id)
+        if db is None:
+            return False
+        book_id = fmt.book.book_id
+        restriction = self._restriction(view, library_id, db)
+        if not restriction:
+            return db.has_id(book_id)
+        try:
+            return book_id in db.search('', restriction=restriction, book_ids={book_id})
+        except Exception:  # a restriction calibre cannot parse shows nothing, as in calibre
+            return False
 
     def visible_book_ids(self, user):
         """{library_uuid: set of the book ids user may see} (calibre caches restriction searches)."""

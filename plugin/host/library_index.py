@@ -45,7 +45,7 @@ def index_library(store, db, progress=None):
     return hashed, unchanged, new
 
 
-def index_server_libraries(ctx, sync, log):
+def index_server_libraries(ctx, sync, log, before_each=lambda: None):
     """Index every library the server serves (run in a background thread)."""
     broker = ctx.library_broker
     for library_id in list(broker.library_map):
@@ -54,6 +54,7 @@ def index_server_libraries(ctx, sync, log):
             if db is None:
                 continue
             hashed, unchanged, new = index_library(sync.store, db)
+            before_each()
             if new:
                 sync.digests_recorded(new)
             log(f'BookBoss: indexed library {library_id}: {hashed} files hashed, {unchanged} unchanged')

@@ -3,9 +3,9 @@ reading state, the pending-write queue of the projections and column problems.""
 
 import time
 
-from ..core.books import Book
+from ..core.books import Book, BookFormat
 from ..core.limits import Limits
-from .records import Records, row_dict, progress_dict
+from .records import Records, newer_position, progress_dict, row_dict
 
 
 class BookRecords:
@@ -13,10 +13,12 @@ class BookRecords:
     # -- documents -------------------------------------------------------------------
 
     def record_push(self, user, push, timestamp=None, limits=Limits()):
-        """Store a push for a document not linked to a book; returns its timestamp."""
+        """Store a push for a document not linked to a book, pruning the history to the limits;
+        returns its timestamp."""
         timestamp = int(time.time()) if timestamp is None else int(timestamp)
         with self.transaction() as tx:
-            tx.record_push(user, push, timestamp, limits)
+            tx.record_push(user, push, timestamp)
+            tx.prune_history(user, push['device_id'], timestamp, limits)
         return timestamp
 
     def get_progress(self, user, document):
@@ -72,11 +74,28 @@ class BookRecords:
         """What a pull answers: the newer of the document's own row and its book format's position."""
         def work(conn):
             records = Records(conn)
-            own = records.document_position(user, document)
             book = records.book_position(user, fmt) if fmt is not None else None
-            if book is not None and (own is None or book['timestamp'] >= own['timestamp']):
-                return dict(book, document=document)
-            return own
+            return newer_position(records.document_position(user, document), book, document)
+        return self._read(work)
+
+    def pull_rows(self, user, document):
+        """(the BookFormat the document is linked to or None, the document's own position, the
+        linked format's position), in one statement: what a pull needs when nothing changes."""
+        sql = '''SELECT l.library_uuid AS l_library, l.book_id AS l_book, l.format AS l_format,
+                        p.percentage AS p_percentage, p.progress AS p_progress, p.device AS p_device,
+                        p.device_id AS p_device_id, p.timestamp AS p_timestamp,
+                        b.percentage AS b_percentage, b.progress AS b_progress, b.device AS b_device,
+                        b.device_id AS b_device_id, b.timestamp AS b_timestamp
+                 FROM (SELECT ? AS user, ? AS document) q
+                 LEFT JOIN progress p ON p.user=q.user AND p.document=q.document
+                 LEFT JOIN document_links l ON l.user=q.user AND l.document=q.document
+                 LEFT JOIN book_progress b ON b.user=q.user AND b.library_uuid=l.library_uuid
+                      AND b.book_id=l.book_id AND b.format=l.format'''
+
+        def work(conn):
+            r = conn.execute(sql, (user, document)).fetchall()[0]
+            linked = BookFormat(Book(r['l_library'], r['l_book']), r['l_format']) if r['l_format'] else None
+            return linked, _prefixed(r, 'p_', document), _prefixed(r, 'b_', document)
         return self._read(work)
 
     def reading_state(self, user, book):
@@ -141,14 +160,25 @@ class BookRecords:
     def queue_write(self, projection, user, book, error=None, now=None):
         """Remember that projection must still bring calibre up to date for user's book."""
         now = int(time.time()) if now is None else now
+        with self.transaction() as tx:
+            tx.queue_write(projection, user, book, now, error)
+
+    def write_failed(self, projection, user, book, error):
         self._write(lambda c: c.execute(
-            '''INSERT INTO pending_writes (projection, user, library_uuid, book_id, queued_at, attempts,
-                                           last_error)
-               VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO UPDATE SET attempts=attempts + 1,
-               last_error=excluded.last_error''', (projection, user, *book, now, error)))
+            '''UPDATE pending_writes SET attempts=attempts + 1, last_error=?
+               WHERE projection=? AND user=? AND library_uuid=? AND book_id=?''', (error, projection, user, *book)))
+
+    def writes_done(self, done):
+        """Remove applied writes: (projection, user, book, version) each; a write queued again
+        since (a newer version) stays."""
+        if done:
+            self._write(lambda c: c.executemany(
+                '''DELETE FROM pending_writes WHERE projection=? AND user=? AND library_uuid=? AND book_id=?
+                   AND version=?''', [(p, u, *b, v) for p, u, b, v in done]))
 
     def pending_writes(self, library_uuid=None):
-        """[{'projection', 'user', 'book': Book, 'queued_at', 'attempts', 'last_error'}], oldest first."""
+        """[{'projection', 'user', 'book': Book, 'queued_at', 'attempts', 'last_error', 'version'}],
+        oldest first."""
         sql, args = 'SELECT * FROM pending_writes', ()
         if library_uuid is not None:
             sql, args = sql + ' WHERE library_uuid=?', (library_uuid,)
@@ -157,11 +187,6 @@ class BookRecords:
             return [dict(r, book=Book(r['library_uuid'], r['book_id']))
                     for r in c.execute(sql + ' ORDER BY queued_at', args)]
         return self._read(rows)
-
-    def write_done(self, projection, user, book):
-        self._write(lambda c: c.execute(
-            'DELETE FROM pending_writes WHERE projection=? AND user=? AND library_uuid=? AND book_id=?',
-            (projection, user, *book)))
 
     # -- column mapping problems -------------------------------------------------------
 
@@ -235,3 +260,12 @@ class BookRecords:
 # Every table holding a calibre user's own data (column problems belong to a column set's owner).
 USER_TABLES = ('progress', 'push_history', 'document_links', 'book_progress', 'reading_state', 'served',
                'pending_writes')
+
+
+POSITION_FIELDS = ('percentage', 'progress', 'device', 'device_id', 'timestamp')
+
+
+def _prefixed(row, prefix, document):
+    if row[prefix + 'timestamp'] is None:
+        return None
+    return dict({f: row[prefix + f] for f in POSITION_FIELDS}, document=document)

@@ -17,12 +17,18 @@ class Records:
 
     # -- a document's own position and its push history ------------------------------
 
-    def record_push(self, user, push, timestamp, limits=Limits()):
-        """A validated push as the document's latest position and in the push history (pruned
-        to the limits, oldest first)."""
+    def record_push(self, user, push, timestamp):
+        """A validated push as the document's latest position and in the push history."""
         self.save_document_position(user, push, timestamp)
         self.append_history(user, push, timestamp)
-        self.prune_history(user, push['device_id'], timestamp, limits)
+
+    def queue_write(self, projection, user, book, now, error=None):
+        """Remember that projection must bring calibre up to date for user's book (again)."""
+        self.conn.execute(
+            '''INSERT INTO pending_writes (projection, user, library_uuid, book_id, queued_at, attempts,
+                                           last_error)
+               VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT DO UPDATE SET version=version + 1''',
+            (projection, user, *book, now, error))
 
     def document_count(self, user):
         return self.conn.execute('SELECT COUNT(*) FROM progress WHERE user=?', (user,)).fetchone()[0]
@@ -119,6 +125,14 @@ class Records:
                ON CONFLICT DO UPDATE SET status=excluded.status, started=excluded.started,
                finished=excluded.finished, last_read=excluded.last_read, percentage=excluded.percentage''',
             (user, *book, *(state.get(f) for f in STATE_FIELDS)))
+
+
+def newer_position(own, book, document):
+    """What a pull answers: the book format's position when it is at least as new as the
+    document's own (a pull of one download continues another), else the document's own."""
+    if book is not None and (own is None or book['timestamp'] >= own['timestamp']):
+        return dict(book, document=document)
+    return own
 
 
 def progress_dict(row):

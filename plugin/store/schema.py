@@ -122,7 +122,8 @@ MIGRATIONS = (
         PRIMARY KEY (library_uuid, owner, purpose)
     );
     ''',
-    # 4: the pending queue names the projection each write is for (calibre columns so far)
+    # 4: the pending queue names the projection each write is for (calibre columns so far); a
+    # write queued again while it is being applied bumps its version, so it is applied again
     '''
     CREATE TABLE pending_writes (
         projection TEXT NOT NULL,
@@ -132,6 +133,7 @@ MIGRATIONS = (
         queued_at INTEGER NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
         last_error TEXT,
+        version INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (projection, user, library_uuid, book_id)
     );
     INSERT INTO pending_writes (projection, user, library_uuid, book_id, queued_at, attempts, last_error)

@@ -40,10 +40,23 @@ def server(home):
 
 
 def values(server, book_id, *fields):
+    """The book's columns as calibre has them, once BookBoss's background writer has applied
+    every write that can be applied now (the push answered before its columns were written)."""
+    wait_for_the_column_writer(server.home)
     out = server.home.run('calibredb', '--with-library', f'http://127.0.0.1:{server.port}/#Library',
                           '--username', 'alice', '--password', 'pw', 'list', '--for-machine',
                           '--fields', ','.join(fields), '--search', f'id:{book_id}').stdout
     return json.loads(out)[0]
+
+
+def wait_for_the_column_writer(home, seconds=5):
+    import sqlite3
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with sqlite3.connect(home.sidecar) as c:
+            if not c.execute('SELECT COUNT(*) FROM pending_writes WHERE attempts=0').fetchone()[0]:
+                return
+        time.sleep(0.05)
 
 
 def document_for(server, user, book_id):

@@ -11,7 +11,7 @@ from bookboss.plugin.core.books import Book, BookFormat
 from bookboss.plugin.host.column_prefs import owner_of
 from bookboss.plugin.host.columns import CalibreColumns
 from bookboss.plugin.store import Store
-from fakes import Background, Clock, Users, push as a_push, quiet
+from fakes import Clock, Users, push as a_push, quiet
 
 UUID = 'lib'
 FM = {'#st': {'datatype': 'enumeration', 'display': {'enum_values': ['Unread', 'Reading', 'Read']}},
@@ -53,7 +53,7 @@ def world(tmp_path):
     db = Library([{'owner': 'alice', 'status': '#st', 'percent': '#pc'}])
     libraries = SimpleNamespace(db_for=lambda user, uuid: db)
     notified = []
-    projections = Projections(store, quiet, Background())
+    projections = Projections(store, quiet)  # no background writer: applied at once
     columns = projections.register(CalibreColumns(store, libraries, Users({'alice', 'bob'}),
                                                   lambda *a: notified.append(a), quiet))
     clock = Clock()
@@ -88,7 +88,8 @@ def test_a_busy_library_queues_the_projection_and_a_drain_applies_it(world):
     world.db.busy = True
     push(world, 'alice', 0.5, 100)
     assert world.db.writes == []
-    assert [(p['projection'], p['book']) for p in world.store.pending_writes()] == [('columns', BOOK)]
+    assert [(p['projection'], p['book'], p['attempts']) for p in world.store.pending_writes()] == [
+        ('columns', BOOK, 1)]
     world.db.busy = False
     world.projections.drain()
     assert world.db.values[('#st', 1)] == 'Reading' and world.store.pending_writes() == []

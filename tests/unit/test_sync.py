@@ -25,6 +25,9 @@ def store(tmp_path):
 
 
 class World:
+    """A sync service whose projections run in a (stood-in) background writer: tests call
+    drain() where the server's writer thread would run."""
+
     def __init__(self, store, libraries=None):
         self.store, self.clock = store, Clock()
         self.projection = RecordingProjection()
@@ -84,10 +87,13 @@ def test_positions_never_cross_formats(world, store):
     assert world.sync.pull('alice', 'p') is None
 
 
-def test_a_push_of_a_linked_document_reaches_every_projection(world, store):
+def test_a_push_of_a_linked_document_queues_a_write_for_every_projection_in_its_transaction(world, store):
     store.record_digests([('d', 'served', A, 'alice', None)])
     world.push('alice', 'd', 0.3, 100)
-    assert world.projection.applied == [('alice', A.book)]
+    assert [(r['projection'], r['book']) for r in store.pending_writes()] == [('recording', A.book)]
+    assert world.background.woken == 1 and world.projection.applied == []  # not on the request thread
+    world.projections.drain()
+    assert world.projection.applied == [('alice', A.book)] and store.pending_writes() == []
     assert store.reading_state('alice', A.book)['status'] == 'Reading'
 
 
@@ -117,6 +123,7 @@ def test_a_pull_that_links_a_document_replays_its_pushes_into_the_projections(wo
     assert world.sync.pull('alice', 'doc')['percentage'] == 1.0
     state = store.reading_state('alice', A.book)
     assert (state['status'], state['finished']) == ('Read', 100)
+    world.projections.drain()
     assert world.projection.applied == [('alice', A.book)]
 
 
@@ -140,6 +147,7 @@ def test_a_link_from_the_page_replays_pushes_once_and_projects(world, store):
     assert world.sync.link('alice', 'doc', A) is True
     assert world.sync.link('alice', 'doc', A) is False
     assert store.reading_state('alice', A.book)['status'] == 'Reading'
+    world.projections.drain()
     assert world.projection.applied == [('alice', A.book)]
 
 
@@ -147,11 +155,28 @@ def test_a_projection_that_cannot_write_is_queued_under_its_name_and_drained_lat
     store.record_digests([('d', 'served', A, 'alice', None)])
     world.projection.failing = True
     assert world.push('alice', 'd', 0.3, 100) == 100  # the push is acknowledged all the same
-    assert [r['projection'] for r in store.pending_writes()] == ['recording']
-    assert world.background.started == 1
+    world.projections.drain()
+    assert [(r['projection'], r['attempts']) for r in store.pending_writes()] == [('recording', 1)]
+    assert world.background.started == 1  # retried every 30 s from now on
     world.projection.failing = False
     world.projections.drain()
     assert world.projection.applied == [('alice', A.book)] and store.pending_writes() == []
+
+
+def test_a_write_queued_again_while_it_is_applied_is_applied_again(world, store):
+    store.record_digests([('d', 'served', A, 'alice', None)])
+    world.push('alice', 'd', 0.3, 100)
+
+    class PushDuringApply(RecordingProjection):
+        def apply(self, user, book):
+            super().apply(user, book)
+            if len(self.applied) == 1:
+                world.push('alice', 'd', 0.4, 101)  # a push arrives while calibre is written
+    world.projections.registered['recording'] = world.projection = PushDuringApply()
+    world.projections.drain()
+    assert [r['version'] for r in store.pending_writes()] == [1]  # still queued: not lost
+    world.projections.drain()
+    assert len(world.projection.applied) == 2 and store.pending_writes() == []
 
 
 def test_writes_queued_for_a_projection_this_process_lacks_wait_for_one_that_has_it(world, store):
