@@ -18,6 +18,9 @@ class Accounts:
     def has_users(self):
         return bool(self.users)
 
+    def refresh(self):
+        pass
+
     def fingerprint(self, name):
         return f'1@{name}' if name in self.users else None
 

@@ -79,6 +79,7 @@ class Authenticator:
         user, key = credentials(environ)
         if not user or not key:
             raise unauthorized()
+        self.accounts.refresh()  # what the user database says as of this request
         throttle_key = (client_address(environ, self.trusted_proxies), user)
         wait = self.throttle.retry_after(throttle_key)
         if wait:

@@ -9,6 +9,9 @@ from ..core.books import Book, BookFormat
 class Accounts(Protocol):
     """The user database (calibre's users): BookBoss never keeps a password of its own."""
 
+    def refresh(self) -> None:
+        """A request starts: what follows must see every change made to the accounts so far."""
+
     def password(self, username: str) -> Optional[str]:
         """The user's password, or None when there is no such user."""
 

@@ -39,25 +39,29 @@ class Sync:
         """Store a validated push (the user's latest position of its document and, once the
         document is linked, of its book format), apply the reading-state rules, link it when
         it is newly matched; return the timestamp acknowledged. A new document past the
-        user's document limit is refused (403/2003); nothing is written then."""
+        user's document limit is refused (403/2003); nothing is written then. Concurrent pushes
+        share durable commits (Store.grouped)."""
         timestamp = int(self.clock())
         document = push['document']
-        fmt = self._match(user, document, push['metadata'], self.store.linked_book(user, document))
+        linked, known = self.store.push_rows(user, document)
+        fmt = self._match(user, document, push['metadata'], linked)
         status = self.status.current_status(user, fmt.book) if fmt is not None and self.status else None
         prune = self._prune_due(user, push['device_id'])
-        with self.store.transaction() as tx:
-            if (tx.document_position(user, document) is None
-                    and tx.document_count(user) >= self.limits.documents_per_user):
+
+        def work(tx):
+            if not known and tx.document_position(user, document) is None \
+                    and tx.document_count(user) >= self.limits.documents_per_user:
                 raise invalid(self.limits.document_cap_message())
             tx.record_push(user, push, timestamp)
             if prune:
                 tx.prune_history(user, push['device_id'], timestamp, self.limits)
             if fmt is not None:
-                if not _bind(tx, user, document, fmt, timestamp, status):
+                if fmt == linked or not _bind(tx, user, document, fmt, timestamp, status):
                     state = _current(tx.reading_state(user, fmt.book), status)
                     tx.save_reading_state(user, fmt.book, apply_push(state, push['percentage'], timestamp))
                 tx.save_book_position(user, fmt, dict(push, timestamp=timestamp))
                 self._queue(tx, user, fmt.book, timestamp)
+        self.store.grouped(work)  # acknowledged only once the commit that holds it is on disk
         if fmt is not None:
             self._queued()
         return timestamp

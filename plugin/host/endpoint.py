@@ -27,6 +27,7 @@ def koreader(ctx, rd, rest):
     prefix = (getattr(opts, 'url_prefix', None) or '').rstrip('/')
     extra = {'calibre.ctx': ctx, 'calibre.rd': rd}
     if rest in PAGE_PATHS:
+        composition.services_for(ctx).accounts.refresh()  # calibre's users as of this request
         # The browser page uses calibre's own login; calibre renders the challenge when this
         # raises. KOReader's API paths never come here.
         auth_enabled = calibre_compat.require_calibre_login(ctx, rd, koreader)
@@ -34,9 +35,7 @@ def koreader(ctx, rd, rest):
                       'bookboss.page_user': rd.username if auth_enabled else None})
     environ = build_environ(rd, rest, prefix + PREFIX, scheme, extra)
     try:
-        services = composition.services_for(ctx)
-        services.accounts.refresh()  # calibre's user database as of this request
-        app = services.app
+        app = composition.services_for(ctx).app
     except Exception:
         ServerLog(ctx)('BookBoss: could not start:\n' + traceback.format_exc())
         rd.status_code = STORAGE_FAILED.status

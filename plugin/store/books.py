@@ -78,6 +78,19 @@ class BookRecords:
             return newer_position(records.document_position(user, document), book, document)
         return self._read(work)
 
+    def push_rows(self, user, document):
+        """(the BookFormat the document is linked to or None, whether the user synced it before),
+        in one statement."""
+        sql = '''SELECT l.library_uuid, l.book_id, l.format, p.timestamp IS NOT NULL
+                 FROM (SELECT ? AS user, ? AS document) q
+                 LEFT JOIN progress p ON p.user=q.user AND p.document=q.document
+                 LEFT JOIN document_links l ON l.user=q.user AND l.document=q.document'''
+
+        def work(conn):
+            library, book_id, fmt, known = conn.execute(sql, (user, document)).fetchall()[0]
+            return (BookFormat(Book(library, book_id), fmt) if fmt else None), bool(known)
+        return self._read(work)
+
     def pull_rows(self, user, document):
         """(the BookFormat the document is linked to or None, the document's own position, the
         linked format's position), in one statement: what a pull needs when nothing changes."""

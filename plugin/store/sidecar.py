@@ -36,6 +36,8 @@ class Store(DigestRecords, BookRecords):
         self.log = log  # told when an existing sidecar file turns out empty
         self.lock = threading.RLock()
         self.conn = None
+        self.queue_lock = threading.Lock()
+        self.queue = []  # works waiting for the next group commit
 
     # -- connection ----------------------------------------------------------------
 
@@ -108,6 +110,46 @@ class Store(DigestRecords, BookRecords):
             except sqlite3.Error as e:
                 raise StoreError(f'{self.path}: {e}') from e
 
+    def grouped(self, work):
+        """Run work(tx) in a transaction shared with the callers that arrive meanwhile (group
+        commit): whoever holds the connection runs every queued work, each in a SAVEPOINT of its
+        own (an exception rolls back that work alone and is raised to its caller), and commits
+        once. Returns work's result only after the commit that contains it is on disk."""
+        item = _Grouped(work)
+        with self.queue_lock:
+            self.queue.append(item)
+        with self.lock:
+            if not item.done:
+                with self.queue_lock:
+                    batch, self.queue = self.queue, []
+                self._run_batch(batch)
+        if item.error is not None:
+            raise item.error
+        return item.result
+
+    def _run_batch(self, batch):
+        try:
+            with self.transaction() as tx:
+                for item in batch:
+                    tx.conn.execute('SAVEPOINT work')
+                    try:
+                        item.result = item.work(tx)
+                    except sqlite3.Error:
+                        raise  # the connection itself failed: the whole batch fails
+                    except Exception as e:
+                        tx.conn.execute('ROLLBACK TO work')
+                        item.error = e
+                    tx.conn.execute('RELEASE work')
+        except StoreError as e:
+            for item in batch:
+                item.error, item.result = e, None
+        except BaseException as e:
+            for item in batch:
+                item.error, item.result = e, None
+        finally:
+            for item in batch:
+                item.done = True
+
     def _write(self, work):
         """work(conn) in one transaction; its result."""
         with self.transaction() as tx:
@@ -153,6 +195,13 @@ class Store(DigestRecords, BookRecords):
                 os.remove(tmp)
             raise StoreError(f'cannot back up {self.path} to {destination}: {e}') from e
         return destination
+
+
+class _Grouped:
+    __slots__ = ('work', 'result', 'error', 'done')
+
+    def __init__(self, work):
+        self.work, self.result, self.error, self.done = work, None, None, False
 
 
 def _prepare_private_file(path):

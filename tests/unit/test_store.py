@@ -156,3 +156,38 @@ def test_a_full_disk_is_a_store_error_and_keeps_earlier_data(tmp_path):
             s.record_push('alice', push(document=f'd{i}', progress='x' * 4000))
     assert s.get_progress('alice', 'kept') is not None
     assert os.path.exists(path)
+
+
+def test_grouped_works_share_a_commit_and_a_failing_one_rolls_back_alone(store):
+    import threading
+    results, errors = [], []
+    gate = threading.Barrier(8)
+
+    def worker(n):
+        def work(tx):
+            if n == 3:
+                tx.record_push('alice', push(document='doomed'), 1)
+                raise ValueError('refused')
+            tx.record_push('alice', push(document=f'd{n}'), 1)
+            return n
+        gate.wait()
+        try:
+            results.append(store.grouped(work))
+        except ValueError as e:
+            errors.append(str(e))
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [0, 1, 2, 4, 5, 6, 7] and errors == ['refused']
+    assert sorted(store.documents('alice')) == [f'd{n}' for n in (0, 1, 2, 4, 5, 6, 7)]
+
+
+def test_a_grouped_work_that_breaks_the_transaction_fails_its_whole_batch_with_a_store_error(store):
+    def work(tx):
+        tx.record_push('alice', push(document='kept?'), 1)
+        tx.conn.execute('INSERT INTO nowhere VALUES (1)')
+    with pytest.raises(StoreError):
+        store.grouped(work)
+    assert store.documents('alice') == {}  # nothing of the batch was committed

@@ -1,0 +1,96 @@
+"""What BookBoss keeps in memory never outlives the change that should end it: an
+administrator's change made while the server runs, the way administrators make it
+(`calibre-server --manage-users`, `calibredb` through the server), takes effect at the next
+request."""
+
+import json
+import sqlite3
+
+import pytest
+
+from harness import CalibreServer
+from koreader_client import Device, md5_text
+
+BOOKS = [('Open Book', 'Ann Author', 4), ('Later Book', 'Bo Writer', 4), ('Renamed Book', 'Cy Writer', 4)]
+
+
+@pytest.fixture(scope='module')
+def server(home):
+    library = home.library('Library', BOOKS)
+    for name in ('admin', 'alice', 'bob', 'rita', 'dora'):
+        home.add_user(name, 'pw')
+    home.users('libraries', '--action', 'per-library', 'rita', 'Library', 'title:"Open Book"')
+    home.users('libraries', '--action', 'per-library', 'dora', 'Library', 'date:>30daysago')
+    srv = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    yield srv
+    srv.stop()
+
+
+def auth(server, user, password):
+    status, _, _ = server.request('GET', '/koreader/users/auth', headers={
+        'x-auth-user': user, 'x-auth-key': md5_text(password)})
+    return status
+
+
+def calibredb(server, *args):
+    return server.home.run('calibredb', '--with-library', f'http://127.0.0.1:{server.port}/#Library',
+                           '--username', 'admin', '--password', 'pw', *args).stdout
+
+
+def link_of(home, user, document):
+    with sqlite3.connect(home.sidecar) as c:
+        row = c.execute('SELECT book_id FROM document_links WHERE user=? AND document=?', (user, document)).fetchone()
+    return row[0] if row else None
+
+
+def name_digest(title, author):
+    return md5_text(f'{author} - {title}.epub')  # KOReader's default OPDS file name
+
+
+def test_a_password_changed_while_the_server_runs_counts_at_the_next_request(server, home):
+    assert auth(server, 'alice', 'pw') == 200
+    home.users('chpass', 'alice', 'newpw')
+    assert auth(server, 'alice', 'pw') == 401
+    assert auth(server, 'alice', 'newpw') == 200
+
+
+def test_a_user_removed_while_the_server_runs_is_refused_at_the_next_request(server, home):
+    assert auth(server, 'bob', 'pw') == 200
+    home.users('remove', 'bob')
+    assert auth(server, 'bob', 'pw') == 401
+
+
+def test_a_restriction_changed_while_the_server_runs_counts_at_the_next_request(server, home):
+    Device(server, 'admin', 'pw').download('/get/epub/2/Library')  # makes the file name's digest known
+    document = name_digest('Later Book', 'Bo Writer')
+    rita = Device(server, 'rita', 'pw')
+    rita.push(document, 0.2)
+    assert link_of(home, 'rita', document) is None  # "Later Book" is outside rita's restriction
+    home.users('libraries', '--action', 'per-library', 'rita', 'Library', 'title:"Later Book"')
+    rita.pull(document)
+    assert link_of(home, 'rita', document) == 2
+
+
+def test_a_date_restriction_is_evaluated_afresh(server, home):
+    Device(server, 'admin', 'pw').download('/get/epub/1/Library')
+    dora = Device(server, 'dora', 'pw')
+    first = name_digest('Open Book', 'Ann Author')
+    dora.push(first, 0.1)
+    assert link_of(home, 'dora', first) == 1  # added today: within "date:>30daysago"
+    calibredb(server, 'set_metadata', '--field', 'timestamp:2000-01-01', '1')
+    other = Device(server, 'dora', 'pw', 'Kindle')
+    data, _ = Device(server, 'admin', 'pw').download('/get/epub/1/Library')  # new bytes after the edit
+    from koreader_client import partial_md5
+    second = partial_md5(data)
+    other.push(second, 0.3)
+    assert link_of(home, 'dora', second) is None  # the book now dates from 2000: not dora's any more
+
+
+def test_a_title_changed_while_the_server_runs_matches_at_the_next_request(server, home):
+    alice = Device(server, 'alice', 'newpw')
+    metadata = {'title': 'A Brand New Title', 'authors': 'Cy Writer'}
+    alice.push('sideloaded00000000000000000000c1', 0.4, metadata=metadata)
+    assert link_of(home, 'alice', 'sideloaded00000000000000000000c1') is None
+    calibredb(server, 'set_metadata', '--field', 'title:A Brand New Title', '3')
+    alice.push('sideloaded00000000000000000000c2', 0.4, metadata=metadata)
+    assert link_of(home, 'alice', 'sideloaded00000000000000000000c2') == 3
