@@ -160,3 +160,11 @@ def user_db_version(user_manager):
         total_changes = getattr(conn, 'total_changes', None) or conn.totalchanges  # apsw's newer / older name
         for version, in conn.cursor().execute('PRAGMA data_version'):
             return version, total_changes()
+
+
+def library_events_pending(db):
+    """Whether calibre has change events of this library not yet delivered to its listeners
+    (Cache.event_dispatcher's queue; verified 6.13, 9.17)."""
+    dispatcher = getattr(db, 'event_dispatcher', None)
+    queue = getattr(dispatcher, 'queue', None)
+    return bool(queue is not None and queue.qsize())

@@ -14,6 +14,7 @@ from calibre.srv.errors import HTTPForbidden
 
 from ..core.books import Book
 from ..core.text import authors_set, normalise
+from .title_index import TitleIndex
 
 
 class LibraryInUse(Exception):
@@ -63,6 +64,7 @@ class CalibreLibraries:
 
     def __init__(self, ctx, accounts):
         self.ctx, self.accounts = ctx, accounts
+        self.titles = TitleIndex()
         self.lock = threading.Lock()
         self.ids = {}  # library UUID -> the server's library id
 
@@ -143,10 +145,26 @@ class CalibreLibraries:
                 yield library_name, db, book_id, titles[book_id], authors[book_id] or ()
 
     def find_books(self, user, title, authors):
-        """[(Book, formats)] of the visible books whose normalised title and author set equal these."""
-        return [(Book(db.library_id, book_id), db.formats(book_id) or ())
-                for _, db, book_id, book_title, book_authors in self.visible_books(user)
-                if normalise(book_title) == title and (not authors or authors_set(book_authors) == authors)]
+        """[(Book, formats)] of the visible books whose normalised title and author set equal
+        these: the title index gives the candidates, calibre's search of the user's restriction
+        over just those tells which the user may see."""
+        found = []
+        view = self._view(user)
+        for library_id in view['allowed']:
+            db = self.ctx.library_broker.get(library_id)
+            if db is None:
+                continue
+            candidates = self.titles.books_titled(db, title)
+            restriction = self._restriction(view, library_id, db) if candidates else ''
+            if restriction:
+                try:
+                    candidates = db.search('', restriction=restriction, book_ids=candidates)
+                except Exception:
+                    candidates = set()
+            for book_id in sorted(candidates):
+                if not authors or authors_set(db.field_for('authors', book_id) or ()) == authors:
+                    found.append((Book(db.library_id, book_id), db.formats(book_id) or ()))
+        return found
 
     def title_of(self, user, book):
         db = self.db_for(user, book.library_uuid)
