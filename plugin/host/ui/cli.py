@@ -146,14 +146,17 @@ def index(sync, opts):
             def progress(done, total):
                 if not opts.json:
                     print(f'\rindexing {path}: {done}/{total} books', end='', file=sys.stderr, flush=True)
+            started = time.monotonic()
             hashed, unchanged, new = index_library(sync.store, db, progress)
+            seconds = time.monotonic() - started
     except LibraryInUse:
         raise CommandError('calibre or calibre-server is using the library: a running BookBoss server '
                            'indexes its libraries itself at start-up; stop it to index from here')
     sync.digests_recorded(new)
     if not opts.json:
         print(file=sys.stderr)
-    return {'library': path, 'files_hashed': hashed, 'files_unchanged': unchanged, 'new_digests': len(new)}
+    return {'library': path, 'files_hashed': hashed, 'files_unchanged': unchanged, 'new_digests': len(new),
+            'seconds': round(seconds, 3)}
 
 
 def backup(sync, opts):
