@@ -31,7 +31,7 @@ class Sync:
         self.store, self.matcher, self.projections = store, matcher, projections
         self.status, self.log, self.clock, self.limits = status, log, clock, limits
         self.lock = threading.Lock()
-        self.pushes = {}  # (user, device_id) -> pushes seen by this process, for pruning
+        self.pushes = {}  # user -> pushes seen by this process, for pruning
 
     # -- KOReader ---------------------------------------------------------------------
 
@@ -46,7 +46,7 @@ class Sync:
         linked, known = self.store.push_rows(user, document)
         fmt = self._match(user, document, push['metadata'], linked)
         status = self.status.current_status(user, fmt.book) if fmt is not None and self.status else None
-        prune = self._prune_due(user, push['device_id'])
+        prune = self._prune_due(user)
 
         def work(tx):
             if not known and tx.document_position(user, document) is None \
@@ -66,13 +66,13 @@ class Sync:
             self._queued()
         return timestamp
 
-    def _prune_due(self, user, device_id):
-        """History is pruned once every PRUNE_EVERY pushes of a device (the first push of each
-        device in this process included): pruning walks the history's index, so the history
-        of a device or user exceeds its limit by at most PRUNE_EVERY - 1 pushes in between."""
+    def _prune_due(self, user):
+        """History is pruned once every PRUNE_EVERY pushes of a user (the first one in this
+        process included): pruning walks the history's index, so a device's or a user's history
+        exceeds its limit by at most PRUNE_EVERY - 1 pushes in between."""
         with self.lock:
-            count = self.pushes.get((user, device_id), 0)
-            self.pushes[(user, device_id)] = count + 1
+            count = self.pushes.get(user, 0)
+            self.pushes[user] = count + 1
             if len(self.pushes) > 100000:
                 self.pushes.clear()
         return count % PRUNE_EVERY == 0

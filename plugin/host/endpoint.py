@@ -26,22 +26,23 @@ def koreader(ctx, rd, rest):
     scheme = 'https' if getattr(opts, 'ssl_certfile', None) and getattr(opts, 'ssl_keyfile', None) else 'http'
     prefix = (getattr(opts, 'url_prefix', None) or '').rstrip('/')
     extra = {'calibre.ctx': ctx, 'calibre.rd': rd}
+    try:
+        services = composition.services_for(ctx)
+        if rest in PAGE_PATHS:
+            services.accounts.refresh()  # calibre's users as of this request
+    except Exception:
+        ServerLog(ctx)('BookBoss: could not start:\n' + traceback.format_exc())
+        rd.status_code = STORAGE_FAILED.status
+        rd.outheaders.set('Content-Type', 'application/json', replace_all=True)
+        return json_bytes(STORAGE_FAILED.body())
     if rest in PAGE_PATHS:
-        composition.services_for(ctx).accounts.refresh()  # calibre's users as of this request
         # The browser page uses calibre's own login; calibre renders the challenge when this
         # raises. KOReader's API paths never come here.
         auth_enabled = calibre_compat.require_calibre_login(ctx, rd, koreader)
         extra.update({'bookboss.auth_enabled': auth_enabled,
                       'bookboss.page_user': rd.username if auth_enabled else None})
     environ = build_environ(rd, rest, prefix + PREFIX, scheme, extra)
-    try:
-        app = composition.services_for(ctx).app
-    except Exception:
-        ServerLog(ctx)('BookBoss: could not start:\n' + traceback.format_exc())
-        rd.status_code = STORAGE_FAILED.status
-        rd.outheaders.set('Content-Type', 'application/json', replace_all=True)
-        return json_bytes(STORAGE_FAILED.body())
-    body = call_wsgi(app, environ, rd)
+    body = call_wsgi(services.app, environ, rd)
     if environ.get('bookboss.user'):
         rd.username = environ['bookboss.user']  # calibre's per-user permissions apply from here on
     return body
