@@ -43,13 +43,13 @@ class Sync:
         share durable commits (Store.grouped)."""
         timestamp = int(self.clock())
         document = push['document']
-        linked, known = self.store.push_rows(user, document)
+        linked, own, _ = self.store.sync_rows(user, document)
         fmt = self._match(user, document, push['metadata'], linked)
         status = self.status.current_status(user, fmt.book) if fmt is not None and self.status else None
         prune = self._prune_due(user)
 
         def work(tx):
-            if not known and tx.document_position(user, document) is None \
+            if own is None and tx.document_position(user, document) is None \
                     and tx.document_count(user) >= self.limits.documents_per_user:
                 raise invalid(self.limits.document_cap_message())
             tx.record_push(user, push, timestamp)
@@ -80,7 +80,7 @@ class Sync:
     def pull(self, user, document):
         """The position a pull answers (or None): the newer of the document's own and its book
         format's. A document matched now is linked, and its earlier pushes reach the book."""
-        linked, own, linked_position = self.store.pull_rows(user, document)
+        linked, own, linked_position = self.store.sync_rows(user, document)
         fmt = self._match(user, document, linked=linked)
         if fmt != linked:  # newly matched, or the linked book is no longer visible
             if fmt is not None:

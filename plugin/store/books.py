@@ -24,11 +24,6 @@ class BookRecords:
     def get_progress(self, user, document):
         return self._read(lambda c: Records(c).document_position(user, document))
 
-    def documents(self, user):
-        """Every document the user synced: {document: latest row}."""
-        return self._read(lambda c: {r['document']: progress_dict(r) for r in c.execute(
-            'SELECT * FROM progress WHERE user=?', (user,))})
-
     def push_history(self, user, document=None, device_id=None):
         clauses, args = ['user=?'], [user]
         if document is not None:
@@ -78,22 +73,10 @@ class BookRecords:
             return newer_position(records.document_position(user, document), book, document)
         return self._read(work)
 
-    def push_rows(self, user, document):
-        """(the BookFormat the document is linked to or None, whether the user synced it before),
-        in one statement."""
-        sql = '''SELECT l.library_uuid, l.book_id, l.format, p.timestamp IS NOT NULL
-                 FROM (SELECT ? AS user, ? AS document) q
-                 LEFT JOIN progress p ON p.user=q.user AND p.document=q.document
-                 LEFT JOIN document_links l ON l.user=q.user AND l.document=q.document'''
-
-        def work(conn):
-            library, book_id, fmt, known = conn.execute(sql, (user, document)).fetchall()[0]
-            return (BookFormat(Book(library, book_id), fmt) if fmt else None), bool(known)
-        return self._read(work)
-
-    def pull_rows(self, user, document):
-        """(the BookFormat the document is linked to or None, the document's own position, the
-        linked format's position), in one statement: what a pull needs when nothing changes."""
+    def sync_rows(self, user, document):
+        """(the BookFormat the document is linked to or None, the document's own position or
+        None, the linked format's position or None), in one statement: what a push or a pull
+        reads before it decides."""
         sql = '''SELECT l.library_uuid AS l_library, l.book_id AS l_book, l.format AS l_format,
                         p.percentage AS p_percentage, p.progress AS p_progress, p.device AS p_device,
                         p.device_id AS p_device_id, p.timestamp AS p_timestamp,

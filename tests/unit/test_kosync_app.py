@@ -189,7 +189,7 @@ def test_a_storage_failure_is_502_2000_and_logged(app, store, monkeypatch):
 
 
 def test_an_unexpected_bug_never_leaks_a_500_or_html(app, store, monkeypatch):
-    monkeypatch.setattr(store, 'pull_rows', lambda *a: 1 / 0)
+    monkeypatch.setattr(store, 'sync_rows', lambda *a: 1 / 0)
     status, headers, raw = call(app, 'GET', f'/syncs/progress/{DOC}', headers=ALICE)
     assert (status, headers['Content-Type']) == (502, 'application/json')
     assert json.loads(raw)['code'] == 2000
