@@ -41,7 +41,7 @@ class Projections:
         try:
             return self.registered[name].apply(user, book)
         except Exception as e:
-            self.log(f'BookBoss: could not write the {name} of book {book.book_id} now ({e}); queued')
+            self._log_failure(name, book, e)
             try:
                 self.store.queue_write(name, user, book, f'{type(e).__name__}: {e}')
             except Exception:
@@ -59,11 +59,13 @@ class Projections:
             try:
                 projection.apply(row['user'], row['book'])
             except Exception as e:
-                self.log(f'BookBoss: could not write the {row["projection"]} of book {row["book"].book_id} '
-                         f'now ({e}); queued')
+                self._log_failure(row['projection'], row['book'], e)
                 self.store.write_failed(row['projection'], row['user'], row['book'], f'{type(e).__name__}: {e}')
                 if self.background is not None:
                     self.background.start()
             else:
                 done.append((row['projection'], row['user'], row['book'], row['version']))
         self.store.writes_done(done)
+
+    def _log_failure(self, name, book, error):
+        self.log(f'BookBoss: could not write the {name} of book {book.book_id} now ({error}); queued')

@@ -107,27 +107,33 @@ class CalibreLibraries:
                 return candidate
         return None
 
-    def db_for(self, user, library_uuid):
-        """The open library with this UUID if user may use it, else None."""
+    def _open(self, user, library_uuid):
+        """(user's view, the server's library id, the open library) of a UUID; the last two
+        None when user may not use it."""
         view = self._view(user)
         library_id = self._library_id(view, library_uuid)
-        return None if library_id is None else self.ctx.library_broker.get(library_id)
+        return view, library_id, None if library_id is None else self.ctx.library_broker.get(library_id)
+
+    def _only_visible(self, view, library_id, db, book_ids):
+        """The ids among book_ids that user may see: calibre's search of the user's restriction
+        over just those books (a restriction calibre cannot parse shows nothing, as in calibre)."""
+        restriction = self._restriction(view, library_id, db)
+        if not restriction:
+            return {book_id for book_id in book_ids if db.has_id(book_id)}
+        try:
+            return db.search('', restriction=restriction, book_ids=set(book_ids))
+        except Exception:
+            return set()
+
+    def db_for(self, user, library_uuid):
+        """The open library with this UUID if user may use it, else None."""
+        return self._open(user, library_uuid)[2]
 
     def visible(self, user, fmt):
         """Whether user may see the book of this BookFormat."""
-        view = self._view(user)
-        library_id = self._library_id(view, fmt.book.library_uuid)
-        db = None if library_id is None else self.ctx.library_broker.get(library_id)
-        if db is None:
-            return False
+        view, library_id, db = self._open(user, fmt.book.library_uuid)
         book_id = fmt.book.book_id
-        restriction = self._restriction(view, library_id, db)
-        if not restriction:
-            return db.has_id(book_id)
-        try:
-            return book_id in db.search('', restriction=restriction, book_ids={book_id})
-        except Exception:  # a restriction calibre cannot parse shows nothing, as in calibre
-            return False
+        return db is not None and book_id in self._only_visible(view, library_id, db, {book_id})
 
     def visible_book_ids(self, user):
         """{library_uuid: set of the book ids user may see} (calibre caches restriction searches)."""
@@ -155,12 +161,8 @@ class CalibreLibraries:
             if db is None:
                 continue
             candidates = self.titles.books_titled(db, title)
-            restriction = self._restriction(view, library_id, db) if candidates else ''
-            if restriction:
-                try:
-                    candidates = db.search('', restriction=restriction, book_ids=candidates)
-                except Exception:
-                    candidates = set()
+            if candidates:
+                candidates = self._only_visible(view, library_id, db, candidates)
             for book_id in sorted(candidates):
                 if not authors or authors_set(db.field_for('authors', book_id) or ()) == authors:
                     found.append((Book(db.library_id, book_id), db.formats(book_id) or ()))
