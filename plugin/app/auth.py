@@ -16,23 +16,13 @@ NO_USERS_MESSAGE = (
     'calibre Preferences > Sharing over the net > Users, or with: calibre-server --manage-users')
 
 
-def environ_text(environ, key):
-    """A header value from a WSGI environ as real text (PEP 3333 carries bytes as latin-1)."""
-    value = environ.get(key)
-    if value is None:
-        return None
-    try:
-        return value.encode('latin-1').decode('utf-8')
-    except UnicodeError:
-        return None
-
-
-def credentials(environ):
-    """(username, key) from x-auth-* headers or HTTP Basic, or (None, None)."""
-    user, key = environ_text(environ, 'HTTP_X_AUTH_USER'), environ_text(environ, 'HTTP_X_AUTH_KEY')
+def credentials(request):
+    """(username, key) from x-auth-* headers or HTTP Basic, or (None, None). request:
+    app.ports.Request."""
+    user, key = request.header('X-Auth-User'), request.header('X-Auth-Key')
     if user is not None or key is not None:
         return (user or '').strip() or None, key
-    header = environ_text(environ, 'HTTP_AUTHORIZATION') or ''
+    header = request.header('Authorization') or ''
     scheme, _, token = header.partition(' ')
     if scheme.lower() == 'basic' and token.strip():
         try:
@@ -45,10 +35,11 @@ def credentials(environ):
     return None, None
 
 
-def client_address(environ, trusted_proxies=()):
-    addr = environ.get('REMOTE_ADDR') or ''
+def client_address(request, trusted_proxies=()):
+    """The client's address: the last X-Forwarded-For entry when a trusted proxy sent it."""
+    addr = request.remote_addr
     if addr in trusted_proxies:
-        forwarded = [a.strip() for a in (environ.get('HTTP_X_FORWARDED_FOR') or '').split(',')]
+        forwarded = [a.strip() for a in (request.header('X-Forwarded-For') or '').split(',')]
         forwarded = [a for a in forwarded if a]
         if forwarded:
             return forwarded[-1]
@@ -74,13 +65,14 @@ class Authenticator:
         self.log = log
         self.on_login = on_login
 
-    def authenticate(self, environ):
-        """Return the username for the request's credentials or raise a 401 KosyncError."""
-        user, key = credentials(environ)
+    def authenticate(self, request):
+        """Return the username for the request's credentials (app.ports.Request) or raise a
+        401 KosyncError."""
+        user, key = credentials(request)
         if not user or not key:
             raise unauthorized()
         self.accounts.refresh()  # what the user database says as of this request
-        throttle_key = (client_address(environ, self.trusted_proxies), user)
+        throttle_key = (client_address(request, self.trusted_proxies), user)
         wait = self.throttle.retry_after(throttle_key)
         if wait:
             raise unauthorized(

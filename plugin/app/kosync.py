@@ -1,12 +1,16 @@
-"""The kosync HTTP API as a WSGI application (Bottle).
+"""The kosync HTTP API: the protocol table, and every answer rendered in one place.
 
-Routes read like the protocol table; every answer, errors included, is JSON with
-exactly ``Content-Type: application/json`` (several KOReader releases cannot decode
-anything else). Errors are raised as KosyncError and rendered in one place.
+Routes read like the protocol table; every answer, errors included, is JSON with exactly
+``Content-Type: application/json`` (several KOReader releases cannot decode anything else).
+Errors are raised as KosyncError and rendered in one place. The API works on an
+app.ports.Request: calibre's endpoint hands it calibre's own request object (no WSGI, no
+framework on KOReader's path); make_app() serves it (and the browser page, a Bottle app) over
+WSGI for the tests.
 """
 
 import json
 import re
+from typing import NamedTuple, Optional
 
 from ..core.protocol import (
     ACCOUNTS_IN_CALIBRE, BAD_JSON, MAX_BODY_BYTES, REGISTRATION_DISABLED, STORAGE_FAILED,
@@ -14,32 +18,32 @@ from ..core.protocol import (
 from ..store import StoreError
 from ..vendor import bottle
 
-JSON_HEADERS = {'Content-Type': 'application/json'}
+JSON_TYPE = 'application/json'
 SLASHES = re.compile(r'/{2,}')
+PAGE_PATHS = ('/', '/link')  # the browser page; everything else is KOReader's API
+DOCUMENT_ROOT = '/syncs/progress/'
 
 
 def json_bytes(obj):
     return json.dumps(obj, ensure_ascii=False, separators=(',', ':')).encode('utf-8')
 
 
-def json_response(obj, status=200, headers=None):
-    return bottle.HTTPResponse(body=json_bytes(obj), status=status,
-                               headers=dict(JSON_HEADERS, **(headers or {})))
-
-
 def _reject_constant(name):
     raise ValueError(f'{name} is not JSON')
 
 
-def read_json_body(environ):
+def normal_path(path):
+    """Repeated slashes are one, a trailing slash is dropped: '/syncs//progress/' is
+    '/syncs/progress'."""
+    path = SLASHES.sub('/', path or '/')
+    if len(path) > 1:
+        path = path.rstrip('/')
+    return path or '/'
+
+
+def read_json_body(request):
     """The request body parsed as JSON, within the body cap."""
-    try:
-        length = int(environ.get('CONTENT_LENGTH') or -1)
-    except ValueError:
-        length = -1
-    if length > MAX_BODY_BYTES:
-        raise invalid(f'Request body is larger than {MAX_BODY_BYTES} bytes.')
-    data = environ['wsgi.input'].read(MAX_BODY_BYTES + 1 if length < 0 else length)
+    data = request.body(MAX_BODY_BYTES)
     if len(data) > MAX_BODY_BYTES:
         raise invalid(f'Request body is larger than {MAX_BODY_BYTES} bytes.')
     try:
@@ -48,97 +52,158 @@ def read_json_body(environ):
         raise BAD_JSON from None
 
 
-class KosyncApp(bottle.Bottle):
-    """Bottle app whose own errors (404, 405, crashes) are JSON too."""
+class Answer(NamedTuple):
+    status: int
+    body: bytes  # JSON
+    user: Optional[str] = None  # who logged in, when someone did
+    headers: tuple = ()  # (name, value) beyond Content-Type
 
-    def __init__(self, log):
-        super().__init__(catchall=True)
-        self.log = log
 
-    def default_error_handler(self, res):
-        if res.status_code >= 500:
-            self.log('BookBoss: unexpected error in the kosync app:\n' + (res.traceback or ''))
-            error = STORAGE_FAILED
-            bottle.response.status = error.status
-            body = error.body()
+class KosyncApi:
+    """The kosync protocol: handle(request) -> Answer, whatever carries the request.
+
+    sync: app.sync.Sync (every use case); authenticator: authenticate(request) -> username or
+    a 401 KosyncError (app.auth.Authenticator); root: the path KOReader's server URL names
+    (for messages)."""
+
+    def __init__(self, sync, authenticator, log=print, root='/koreader'):
+        self.sync, self.authenticator, self.log, self.root = sync, authenticator, log, root
+        self.routes = {  # path -> {method: handler(request, user_box)}
+            '/healthcheck': {'GET': self.healthcheck},
+            '/users/auth': {'GET': self.authorize},
+            '/users/create': {'POST': self.register},
+            '/users/password': {'PUT': self.manage_account},
+            '/users/me': {'DELETE': self.manage_account},
+            '/syncs/progress': {'PUT': self.update_progress, 'GET': self.progress_without_document},
+        }
+        self.document_routes = {'GET': self.get_progress}  # /syncs/progress/<document>
+
+    # -- the protocol table ---------------------------------------------------------------
+
+    def healthcheck(self, request, who, _=None):
+        return {'state': 'OK'}
+
+    def authorize(self, request, who, _=None):
+        who.login(request)
+        return {'authorized': 'OK'}
+
+    def register(self, request, who, _=None):
+        raise REGISTRATION_DISABLED
+
+    def manage_account(self, request, who, _=None):
+        who.login(request)
+        raise ACCOUNTS_IN_CALIBRE
+
+    def update_progress(self, request, who, _=None):
+        user = who.login(request)
+        push = parse_push(read_json_body(request))
+        return {'document': push['document'], 'timestamp': self.sync.push(user, push)}
+
+    def progress_without_document(self, request, who, _=None):
+        raise KosyncError(404, 404, 'No document given: use /syncs/progress/<document>')
+
+    def get_progress(self, request, who, document):
+        user = who.login(request)
+        return progress_record(self.sync.pull(user, normalize_document(document)))
+
+    # -- dispatch, and every answer rendered here -------------------------------------------
+
+    def handle(self, request):
+        path = normal_path(request.path)
+        who = _Login(self.authenticator)
+        try:
+            handler, argument, allowed = self._route(request.method, path)
+            if handler is None:
+                if allowed:
+                    return Answer(405, json_bytes({'code': 405, 'message':
+                                  f'Method {request.method} is not allowed for {self.root}{path}'}),
+                                  headers=(('Allow', ', '.join(sorted(allowed))),))
+                return Answer(404, json_bytes({'code': 404, 'message': f'Not found: {self.root}{path}'}))
+            out = handler(request, who, argument)
+            return Answer(200, json_bytes(out), who.user)
+        except KosyncError as e:
+            return Answer(e.status, json_bytes(e.body()), who.user)
+        except StoreError as e:
+            self.log(f'BookBoss: sidecar store failure: {e}')
+        except Exception:
+            import traceback
+            self.log('BookBoss: unexpected error in the kosync API:\n' + traceback.format_exc())
+        return Answer(STORAGE_FAILED.status, json_bytes(STORAGE_FAILED.body()), who.user)
+
+    def _route(self, method, path):
+        """(handler, argument, allowed methods)."""
+        if path.startswith(DOCUMENT_ROOT) and len(path) > len(DOCUMENT_ROOT):
+            methods, argument = self.document_routes, path[len(DOCUMENT_ROOT):]
         else:
-            path = bottle.request.fullpath
-            body = {'code': res.status_code, 'message': {
-                404: f'Not found: {path}',
-                405: f'Method {bottle.request.method} is not allowed for {path}',
-            }.get(res.status_code, res.status_line)}
-        bottle.response.set_header('Content-Type', 'application/json')
-        return json_bytes(body)
+            methods, argument = self.routes.get(path, {}), None
+        return methods.get(method), argument, set(methods) | ({'HEAD'} if 'GET' in methods else set())
 
-    def __call__(self, environ, start_response):
-        path = SLASHES.sub('/', environ.get('PATH_INFO') or '/')
-        if len(path) > 1:
-            path = path.rstrip('/')
-        environ['PATH_INFO'] = path or '/'
-        return super().__call__(environ, start_response)
+
+class _Login:
+    """The login of one request, made when a handler first needs it."""
+
+    __slots__ = ('authenticator', 'user')
+
+    def __init__(self, authenticator):
+        self.authenticator, self.user = authenticator, None
+
+    def login(self, request):
+        if self.user is None:
+            self.user = self.authenticator.authenticate(request)
+        return self.user
+
+
+class WsgiRequest:
+    """app.ports.Request over a WSGI environ (PEP 3333: header values are latin-1 "bytes as str")."""
+
+    def __init__(self, environ, path=None):
+        self.environ = environ
+        self.method = environ.get('REQUEST_METHOD', 'GET')
+        if self.method == 'HEAD':
+            self.method = 'GET'
+        self.path = path if path is not None else _wsgi_text(environ.get('PATH_INFO')) or '/'
+        self.remote_addr = environ.get('REMOTE_ADDR') or ''
+
+    def header(self, name):
+        key = name.upper().replace('-', '_')
+        return _wsgi_text(self.environ.get(key if key == 'CONTENT_TYPE' else 'HTTP_' + key))
+
+    def body(self, limit):
+        try:
+            length = int(self.environ.get('CONTENT_LENGTH') or -1)
+        except ValueError:
+            length = -1
+        if length > limit:
+            return b'x' * (limit + 1)  # over the cap: not read at all
+        return self.environ['wsgi.input'].read(limit + 1 if length < 0 else length)
+
+
+def _wsgi_text(value):
+    if value is None:
+        return None
+    try:
+        return value.encode('latin-1').decode('utf-8')
+    except UnicodeError:
+        return None
 
 
 def make_app(sync, authenticator, page=None, log=print):
-    """Build the kosync WSGI app around its collaborators.
+    """The kosync API (and, when given, the browser page: app.page.SetupPage) as one WSGI app,
+    for the tests and any WSGI server. Its `api` is the KosyncApi."""
+    api = KosyncApi(sync, authenticator, log)
+    site = page.app(log) if page is not None else None
 
-    sync: app.sync.Sync (every use case); authenticator: authenticate(environ) -> username
-    or a 401 KosyncError (app.auth.Authenticator); page: app.page.SetupPage for the browser
-    page at the root, or None.
-    """
-    app = KosyncApp(log)
-
-    def rendered(callback):
-        def wrapper(*args, **kwargs):
-            try:
-                out = callback(*args, **kwargs)
-            except KosyncError as e:
-                return json_response(e.body(), e.status)
-            except StoreError as e:
-                log(f'BookBoss: sidecar store failure: {e}')
-                return json_response(STORAGE_FAILED.body(), STORAGE_FAILED.status)
-            return out if isinstance(out, bottle.HTTPResponse) else json_response(out)
-        return wrapper
-    app.install(rendered)
-
-    def user():
-        environ = bottle.request.environ
-        environ['bookboss.user'] = name = authenticator.authenticate(environ)
-        return name
-
-    @app.get('/healthcheck')
-    def healthcheck():
-        return {'state': 'OK'}
-
-    @app.get('/users/auth')
-    def authorize():
-        user()
-        return {'authorized': 'OK'}
-
-    @app.post('/users/create')
-    def register():
-        raise REGISTRATION_DISABLED
-
-    @app.put('/users/password')
-    @app.delete('/users/me')
-    def manage_account():
-        user()
-        raise ACCOUNTS_IN_CALIBRE
-
-    @app.put('/syncs/progress')
-    def update_progress():
-        name = user()
-        push = parse_push(read_json_body(bottle.request.environ))
-        return {'document': push['document'], 'timestamp': sync.push(name, push)}
-
-    @app.get('/syncs/progress')
-    def progress_without_document():
-        raise KosyncError(404, 404, 'No document given: use /syncs/progress/<document>')
-
-    @app.get('/syncs/progress/<document:path>')
-    def get_progress(document):
-        name = user()
-        return progress_record(sync.pull(name, normalize_document(document)))
-
-    if page is not None:
-        page.install(app)
+    def app(environ, start_response):
+        path = normal_path(_wsgi_text(environ.get('PATH_INFO')) or '/')
+        if site is not None and path in PAGE_PATHS:
+            environ['PATH_INFO'] = path
+            return site(environ, start_response)
+        answer = api.handle(WsgiRequest(environ, path))
+        if answer.user:
+            environ['bookboss.user'] = answer.user
+        start_response(f'{answer.status} {bottle.HTTP_CODES.get(answer.status, "")}'.rstrip(),
+                       [('Content-Type', JSON_TYPE), *answer.headers])
+        return [answer.body]
+    app.api = api
     return app
+

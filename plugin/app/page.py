@@ -46,6 +46,24 @@ def html_error(status, message):
     return bottle.HTTPResponse(message.encode('utf-8'), status, HTML)
 
 
+class PageApp(bottle.Bottle):
+    """The page's Bottle app: every error is a short HTML answer; a crash is logged, never shown."""
+
+    def __init__(self, log):
+        super().__init__(catchall=True)
+        self.log = log
+
+    def default_error_handler(self, res):
+        if res.status_code >= 500:
+            self.log('BookBoss: unexpected error on the BookBoss page:\n' + (res.traceback or ''))
+            message = 'BookBoss could not answer; the calibre server log says why.'
+        else:
+            message = res.status_line
+        for name, value in HTML.items():
+            bottle.response.set_header(name, value)
+        return message.encode('utf-8')
+
+
 class SetupPage:
 
     def __init__(self, store, sync, libraries, site, public_url=None, secret=None, trusted_proxies=(),
@@ -160,8 +178,14 @@ class SetupPage:
         raise bottle.HTTPResponse(b'', 303, dict(SECURITY, Location=location))
 
 
+    def app(self, log):
+        """The page as a WSGI app (PageApp) at the kosync root: GET / and POST /link."""
+        app = PageApp(log)
+        self.install(app)
+        return app
+
     def install(self, app):
-        """The page's two routes on the kosync app."""
+        """The page's two routes on a Bottle app."""
         @app.get('/')
         def setup_page():
             q = bottle.request.query

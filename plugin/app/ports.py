@@ -64,3 +64,19 @@ class PageSite(Protocol):
     def column_summary(self, user: str) -> list: ...
 
     def lan_addresses(self) -> Iterable[str]: ...
+
+
+class Request(Protocol):
+    """One KOReader request as the kosync API sees it, whatever server carried it (calibre's
+    own request objects in a server, WSGI in the tests)."""
+
+    method: str  # HEAD arrives as GET; the server drops the body
+    path: str  # below the kosync root, text: '/syncs/progress/<document>'
+    remote_addr: str
+
+    def header(self, name: str) -> Optional[str]:
+        """A request header as text; None when absent or not UTF-8. Repeated headers are
+        joined with commas."""
+
+    def body(self, limit: int) -> bytes:
+        """The request body, or its first limit + 1 bytes when it is longer than limit."""

@@ -1,6 +1,7 @@
 """calibre's users as BookBoss's accounts: BookBoss never keeps a password of its own."""
 
 import os
+import threading
 
 from . import calibre_compat
 
@@ -11,23 +12,23 @@ class CalibreAccounts:
     What is read of a user is kept until calibre's user database changes in any way (a
     password changed, a user removed or added, a restriction edited, by any program): every
     request (and every background run) starts with refresh(), which asks SQLite whether it did
-    (one PRAGMA), so a change takes effect at the next request.
+    (UserDatabaseWatch), so a change takes effect at the next request.
     """
 
-    def __init__(self, user_manager):
+    def __init__(self, user_manager, watch=None):
         self.user_manager = user_manager
-        self.seen_version, self.cache = None, {}
+        self.watch = watch or UserDatabaseWatch(calibre_compat.user_db_path(user_manager))
+        self.cache = {}
 
     def refresh(self):
-        """Empty the cache if calibre's user database changed since the last refresh."""
-        version = calibre_compat.user_db_version(self.user_manager)
-        if version != self.seen_version:
-            self.cache, self.seen_version = {}, version
+        """Empty the cache if calibre's user database changed since this thread last asked.
+        (The cache is replaced, never emptied in place: a reader that started before the change
+        can only fill the old one.)"""
+        if self.watch.changed():
+            self.cache = {}
 
     def current(self):
         """The per-user cache as of the last refresh()."""
-        if self.seen_version is None:
-            self.refresh()
         return self.cache
 
     def _account(self, username):
@@ -58,6 +59,59 @@ class CalibreAccounts:
 
     def is_readonly(self, username):
         return self._cached(('readonly', username), lambda: self.user_manager.is_readonly(username))
+
+
+class UserDatabaseWatch:
+    """Whether calibre's user database changed since this thread last asked.
+
+    calibre's user database is an SQLite file in rollback-journal mode, and SQLite increments
+    the file change counter in its header (4 bytes at offset 24, SQLite's documented file
+    format) at every commit, whichever program or connection made it (`calibre-server
+    --manage-users`, the GUI's Users panel, this process's calibre). Reading it is one pread of
+    the open file: no SQLite lock and no calibre lock (calibre's UserManager has one lock for
+    the whole process, which its own requests take too). A file replaced by another (renamed
+    over) is reopened; a database in WAL mode (whose header does not count commits) counts as
+    changed at every request, so nothing is ever kept wrongly.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.local = threading.local()  # the last counter this thread saw
+        self.lock = threading.Lock()
+        self.fd, self.opened = None, 0
+
+    def changed(self):
+        try:
+            counter = self._counter()
+        except OSError:
+            counter = None
+        seen, self.local.seen = getattr(self.local, 'seen', None), counter
+        return counter is None or counter != seen
+
+    def _counter(self):
+        fd = self.fd
+        if fd is None or os.fstat(fd).st_nlink == 0:
+            fd = self._reopen(fd)
+        header = self._header(fd)
+        if len(header) < 28 or not header.startswith(b'SQLite format 3\0') or header[18] == 2:
+            return None  # not a database yet, or WAL mode: no counter to trust
+        return self.opened, header[24:28]
+
+    def _header(self, fd):
+        if hasattr(os, 'pread'):
+            return os.pread(fd, 28, 0)
+        with self.lock:  # Windows: no pread
+            os.lseek(fd, 0, os.SEEK_SET)
+            return os.read(fd, 28)
+
+    def _reopen(self, old):
+        with self.lock:
+            if self.fd is old:
+                self.fd = os.open(self.path, os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0) | getattr(os, 'O_BINARY', 0))
+                self.opened += 1
+                if old is not None:
+                    os.close(old)
+            return self.fd
 
 
 def calibre_user_names(userdb=None):

@@ -151,15 +151,9 @@ def user_account(user_manager, username):
     return None
 
 
-def user_db_version(user_manager):
-    """A value that changes whenever calibre's user database changes: by another program
-    (`calibre-server --manage-users`, the GUI's Users panel: SQLite's data_version) or through
-    this server's own connection (its total_changes) (verified 6.13, 8.5, 9.17)."""
-    with user_manager.lock:
-        conn = user_manager.conn
-        total_changes = getattr(conn, 'total_changes', None) or conn.totalchanges  # apsw's newer / older name
-        for version, in conn.cursor().execute('PRAGMA data_version'):
-            return version, total_changes()
+def user_db_path(user_manager):
+    """The file of calibre's user database (UserManager.path; verified 6.13, 8.5, 9.17)."""
+    return getattr(user_manager, 'path', None)
 
 
 def library_events_pending(db):

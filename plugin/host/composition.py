@@ -10,7 +10,7 @@ import threading
 
 from ..app.accounts import AccountGuard
 from ..app.auth import Authenticator
-from ..app.kosync import make_app
+from ..app.kosync import KosyncApi
 from ..app.matching import Matcher
 from ..app.page import SetupPage
 from ..app.projections import Projections
@@ -116,7 +116,9 @@ class ServerServices:
                                       log=log, on_login=guard.check)
         page = SetupPage(self.store, self.sync, self.libraries, PageSite(self.columns), config.prefs()['public_url'],
                          trusted_proxies=config.prefs()['trusted_proxies'], limits=limits, on_user=guard.check)
-        self.app = make_app(self.sync, authenticator, page, log)
+        root = (getattr(ctx.opts, 'url_prefix', None) or '').rstrip('/') + '/koreader'
+        self.api = KosyncApi(self.sync, authenticator, log, root)  # KOReader's API, straight from calibre
+        self.page_app = page.app(log)  # the browser page (Bottle, through the WSGI bridge)
         self.projections.background.start()  # retries queued writes; no sidecar I/O here
         self.indexer = threading.Thread(target=index_server_libraries, name='BookBossIndex', daemon=True,
                                         args=(ctx, self.sync, log, accounts.refresh))

@@ -9,43 +9,79 @@ import traceback
 
 from calibre.srv.routes import endpoint
 
-from ..app.kosync import json_bytes
+from ..app.kosync import PAGE_PATHS, json_bytes, normal_path
 from ..core.protocol import STORAGE_FAILED
 from . import calibre_compat, composition
 from .log import ServerLog
 from .wsgi_bridge import build_environ, call_wsgi
 
 PREFIX = '/koreader'
-PAGE_PATHS = ('', 'link')  # the browser page; everything else under /koreader is KOReader's API
+JSON_TYPE = 'application/json'
 
 
 @endpoint(PREFIX + '/{+rest=""}', methods=('GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'TRACE'),
           auth_required=False, cache_control='no-cache')
 def koreader(ctx, rd, rest):
+    """KOReader's API straight from calibre's request (KosyncApi.handle); the browser page
+    (GET /koreader, POST /koreader/link) through the WSGI bridge to its Bottle app."""
+    path = normal_path('/' + rest)
+    try:
+        services = composition.services_for(ctx)
+    except Exception:
+        ServerLog(ctx)('BookBoss: could not start:\n' + traceback.format_exc())
+        return _json(rd, STORAGE_FAILED.status, json_bytes(STORAGE_FAILED.body()))
+    if path not in PAGE_PATHS:
+        answer = services.api.handle(CalibreRequest(rd, path))
+        for name, value in answer.headers:
+            rd.outheaders.set(name, value, replace_all=True)
+        if answer.user:
+            rd.username = answer.user  # calibre's per-user permissions apply from here on
+        return _json(rd, answer.status, answer.body)
+    return _page(ctx, rd, services, path)
+
+
+def _json(rd, status, body):
+    rd.status_code = status
+    rd.outheaders.set('Content-Type', JSON_TYPE, replace_all=True)
+    return body
+
+
+def _page(ctx, rd, services, path):
+    """The browser page uses calibre's own login; calibre renders the challenge when
+    require_calibre_login raises."""
     opts = ctx.opts
     scheme = 'https' if getattr(opts, 'ssl_certfile', None) and getattr(opts, 'ssl_keyfile', None) else 'http'
     prefix = (getattr(opts, 'url_prefix', None) or '').rstrip('/')
-    extra = {'calibre.ctx': ctx, 'calibre.rd': rd}
-    try:
-        services = composition.services_for(ctx)
-        if rest in PAGE_PATHS:
-            services.accounts.refresh()  # calibre's users as of this request
-    except Exception:
-        ServerLog(ctx)('BookBoss: could not start:\n' + traceback.format_exc())
-        rd.status_code = STORAGE_FAILED.status
-        rd.outheaders.set('Content-Type', 'application/json', replace_all=True)
-        return json_bytes(STORAGE_FAILED.body())
-    if rest in PAGE_PATHS:
-        # The browser page uses calibre's own login; calibre renders the challenge when this
-        # raises. KOReader's API paths never come here.
-        auth_enabled = calibre_compat.require_calibre_login(ctx, rd, koreader)
-        extra.update({'bookboss.auth_enabled': auth_enabled,
-                      'bookboss.page_user': rd.username if auth_enabled else None})
-    environ = build_environ(rd, rest, prefix + PREFIX, scheme, extra)
-    body = call_wsgi(services.app, environ, rd)
-    if environ.get('bookboss.user'):
-        rd.username = environ['bookboss.user']  # calibre's per-user permissions apply from here on
-    return body
+    services.accounts.refresh()  # calibre's users as of this request
+    auth_enabled = calibre_compat.require_calibre_login(ctx, rd, koreader)
+    extra = {'calibre.ctx': ctx, 'calibre.rd': rd, 'bookboss.auth_enabled': auth_enabled,
+             'bookboss.page_user': rd.username if auth_enabled else None}
+    environ = build_environ(rd, path.lstrip('/'), prefix + PREFIX, scheme, extra)
+    return call_wsgi(services.page_app, environ, rd)
+
+
+class CalibreRequest:
+    """app.ports.Request over calibre's request data (rd): calibre has parsed the headers
+    (values that are not UTF-8 stay bytes) and read the body into rd.request_body_file."""
+
+    __slots__ = ('rd', 'method', 'path', 'remote_addr')
+
+    def __init__(self, rd, path):
+        self.rd, self.path = rd, path
+        self.method = 'GET' if rd.method == 'HEAD' else rd.method  # calibre drops a HEAD's body
+        self.remote_addr = rd.remote_addr or ''
+
+    def header(self, name):
+        values = self.rd.inheaders.get(name, all=True)
+        if not values:
+            return None
+        if any(not isinstance(v, str) for v in values):
+            return None
+        return ','.join(values)
+
+    def body(self, limit):
+        f = self.rd.request_body_file
+        return f.read(limit + 1)
 
 
 def endpoints():

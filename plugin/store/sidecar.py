@@ -1,8 +1,9 @@
 """The sidecar database: BookBoss's source of truth for sync.
 
 One SQLite file (WAL, synchronous=FULL so an acknowledged push survives a crash),
-one connection guarded by one lock, every write one IMMEDIATE transaction
-(`transaction()`). Queries return plain dicts. Nothing here knows HTTP, calibre or the
+one writing connection guarded by one lock, every write one IMMEDIATE transaction
+(`transaction()`); plain reads go through a read-only connection per thread, which sees
+every committed transaction and waits for no lock (WAL readers never block the writer). Queries return plain dicts. Nothing here knows HTTP, calibre or the
 reading-state rules: the sync service decides, the store keeps.
 
 Everyone's reading history is private: a folder the store creates is 0700, the database and
@@ -38,6 +39,9 @@ class Store(DigestRecords, BookRecords):
         self.conn = None
         self.queue_lock = threading.Lock()
         self.queue = []  # works waiting for the next group commit
+        self.local = threading.local()  # this thread's reading connection
+        self.readers = []  # every reading connection, closed with the store
+        self.generation = 0  # bumped by close(): readers of an earlier generation are closed
 
     # -- connection ----------------------------------------------------------------
 
@@ -156,11 +160,31 @@ class Store(DigestRecords, BookRecords):
             return work(tx.conn)
 
     def _read(self, work):
+        """work(conn) on this thread's reading connection (committed data only)."""
+        try:
+            conn = self._reader()
+            if conn is None:  # an in-memory store has one connection
+                with self.lock:
+                    return work(self._connection())
+            return work(conn)
+        except sqlite3.Error as e:
+            raise StoreError(f'{self.path}: {e}') from e
+
+    def _reader(self):
+        mine = getattr(self.local, 'reader', None)
+        if mine is not None and mine[0] == self.generation:
+            return mine[1]
+        if self.path == ':memory:':
+            return None
         with self.lock:
-            try:
-                return work(self._connection())
-            except sqlite3.Error as e:
-                raise StoreError(f'{self.path}: {e}') from e
+            self._connection()  # the file exists and its schema is current
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, check_same_thread=False,
+                                   isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute('PRAGMA query_only=1')
+            self.readers.append(conn)
+            self.local.reader = (self.generation, conn)
+        return conn
 
     def pragma(self, name):
         return self._read(lambda c: c.execute(f'PRAGMA {name}').fetchone()[0])
@@ -168,6 +192,10 @@ class Store(DigestRecords, BookRecords):
     def close(self):
         """Checkpoint the WAL into the database file and close (e.g. when calibre stops)."""
         with self.lock:
+            self.generation += 1
+            for reader in self.readers:
+                reader.close()
+            self.readers = []
             if self.conn is not None:
                 try:
                     self.conn.execute('PRAGMA wal_checkpoint(TRUNCATE)')

@@ -4,6 +4,7 @@ import hashlib
 import pytest
 
 from bookboss.plugin.app.auth import Authenticator, credentials
+from bookboss.plugin.app.kosync import WsgiRequest
 from bookboss.plugin.core.protocol import KosyncError
 from bookboss.plugin.core.throttle import LoginThrottle
 from fakes import Accounts
@@ -18,7 +19,7 @@ def environ(user=None, key=None, basic=None, addr='10.0.0.2', **extra):
     if basic is not None:
         env['HTTP_AUTHORIZATION'] = 'Basic ' + base64.b64encode(basic.encode()).decode()
     env.update(extra)
-    return env
+    return WsgiRequest(env)
 
 
 def md5(s):
@@ -86,8 +87,7 @@ def test_no_calibre_users_says_how_to_create_one():
 
 
 def test_non_utf8_username_bytes_are_just_unauthorized(auth):
-    env = environ(key=md5('secret'))
-    env['HTTP_X_AUTH_USER'] = b'\xe9t\xe9'.decode('latin-1')
+    env = environ(key=md5('secret'), HTTP_X_AUTH_USER=b'\xe9t\xe9'.decode('latin-1'))
     refused(auth, env)
 
 
