@@ -5,14 +5,16 @@ document whose KOReader metadata names a title (matching one book, matching none
 /koreader/healthcheck measured in the same run (one client, keep-alive).
 
 Books are generated with calibre's own API (metadata-only, except one real EPUB that the
-linked document is a download of). Usage:
-  /usr/bin/python3 benchmarks/library_scaling.py [--books 100000] [--requests 300]
+linked document is a download of). --cache DIR keeps the generated library there and copies it
+for later runs (generating 100,000 books takes a while). Usage:
+  /usr/bin/python3 benchmarks/library_scaling.py [--books 100000] [--requests 300] [--cache DIR]
 """
 
 import argparse
 import http.client
 import json
 import os
+import shutil
 import statistics
 import sys
 import time
@@ -27,6 +29,7 @@ import sys, time
 from calibre.db.legacy import LibraryDatabase
 from calibre.ebooks.metadata.book.base import Metadata
 db = LibraryDatabase(sys.argv[-2]).new_api
+db.backend.execute('PRAGMA synchronous=OFF')  # a throwaway library: no fsync per book
 n = int(sys.argv[-1])
 t = time.time()
 have = len(db.all_book_ids())
@@ -63,14 +66,29 @@ def timed(server, method, path, body=None, headers=None, n=300):
     return statistics.median(times) * 1000
 
 
-def measure(books, requests):
-    home = CalibreHome(built_zip())
+def generated_library(home, books, cache=None):
+    """A library of one real EPUB plus generated metadata-only books (copied from cache/ when
+    an earlier run left one there)."""
+    kept = os.path.join(cache, f'library-{books}') if cache else None
+    if kept and os.path.exists(os.path.join(kept, 'metadata.db')):
+        library = os.path.join(home.base, 'Library')
+        shutil.copytree(kept, library)
+        return library
     library = home.library('Library', [('Real Book', 'Real Author', 4)])
     if books > 1:
         script = os.path.join(home.base, 'generate.py')
         with open(script, 'w') as f:
             f.write(GENERATE)
         print(home.run('calibre-debug', script, library, str(books)).stdout.strip(), flush=True)
+    if kept:
+        shutil.copytree(library, kept + '.tmp')
+        os.replace(kept + '.tmp', kept)
+    return library
+
+
+def measure(books, requests, cache=None):
+    home = CalibreHome(built_zip())
+    library = generated_library(home, books, cache)
     home.add_user('alice', 'pw')
     home.add_user('rita', 'pw')
     home.users('libraries', '--action', 'per-library', 'rita', 'Library', 'not tags:hidden')
@@ -116,9 +134,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--books', type=int, default=100000)
     parser.add_argument('--requests', type=int, default=300)
+    parser.add_argument('--cache', help='keep generated libraries in this folder for later runs')
+    parser.add_argument('--generate-only', action='store_true')
     args = parser.parse_args()
-    small = measure(10, args.requests)
-    large = measure(args.books, args.requests)
+    if args.generate_only:
+        home = CalibreHome(built_zip())
+        try:
+            generated_library(home, args.books, args.cache)
+        finally:
+            home.cleanup()
+        return
+    small = measure(10, args.requests, args.cache)
+    large = measure(args.books, args.requests, args.cache)
     print(f'{calibre_version()}; one client, keep-alive, {args.requests} requests each, median ms; '
           f'rita is restricted to "not tags:hidden" (90 % of the books); alice owns a mapped column set')
     for user in ('alice', 'rita'):

@@ -156,6 +156,40 @@ def user_db_path(user_manager):
     return getattr(user_manager, 'path', None)
 
 
+_uncacheable = {}  # (library UUID, restriction) -> clear_search_cache_count when calibre would not cache it
+
+
+def restriction_matches(db, restriction):
+    """The live set of the books calibre's search of a library restriction matches, from calibre's
+    own search cache, or None when calibre does not keep that search.
+
+    calibre keeps a library-wide search's result (Search.cache, keyed by the stripped query) and
+    keeps it current itself: every change updates the cached sets in place or drops them (counted
+    by Cache.clear_search_cache_count), removed books are discarded from them; it never keeps a
+    search whose result depends on time (date fields, date templates) or on virtual fields
+    (Search._do_search, query_is_cacheable). Reading a set calibre updates in place is safe: a
+    book that still matches is never taken out, even for a moment. When calibre has no result
+    yet, one library-wide search makes it. (Verified 6.13, 8.5, 9.17.)"""
+    api = getattr(db, '_search_api', None)
+    cache = getattr(getattr(api, 'cache', None), 'item_map', None)
+    if cache is None:
+        return None
+    key = restriction.strip()
+    found = cache.get(key)
+    if found is not None:
+        return found
+    count = getattr(db, 'clear_search_cache_count', None)
+    if count is not None and _uncacheable.get((db.library_id, key)) == count:
+        return None  # calibre declined this one and nothing changed since
+    db.search('', restriction=restriction)
+    found = cache.get(key)
+    if found is None and count is not None:
+        if len(_uncacheable) > 1000:
+            _uncacheable.clear()
+        _uncacheable[(db.library_id, key)] = count
+    return found
+
+
 def library_events_pending(db):
     """Whether calibre has change events of this library not yet delivered to its listeners
     (Cache.event_dispatcher's queue; verified 6.13, 9.17)."""

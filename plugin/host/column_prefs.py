@@ -11,6 +11,12 @@ def column_sets(db):
     return list(db.pref('column_sets', [], namespace=NAMESPACE) or [])
 
 
+def column_sets_value(db):
+    """The stored preference itself (calibre keeps one object per value until it is saved again):
+    what tells a cached reading of the mapping that it is still current."""
+    return db.pref('column_sets', None, namespace=NAMESPACE)
+
+
 def save_column_sets(db, sets):
     db.set_pref('column_sets', sets, namespace=NAMESPACE)
 

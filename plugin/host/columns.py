@@ -12,7 +12,7 @@ from datetime import datetime
 from ..core.column_values import PURPOSES, changed_values, desired_values, problems, status_from_column, usable
 from ..core.reading_state import UNREAD
 from . import calibre_compat
-from .column_prefs import column_sets, field_metadata, set_owned_by
+from .column_prefs import column_sets, column_sets_value, field_metadata, set_owned_by
 
 
 def local_tz():
@@ -30,6 +30,7 @@ class CalibreColumns:
         self.store, self.libraries, self.users = store, libraries, users
         self.notify_changes, self.log = notify_changes, log
         self.known_problems = {}  # (library_uuid, owner) -> problems last recorded
+        self.status_columns = {}  # (library_uuid, owner) -> (db, sets, users, (column, datatype) or None)
 
     def _owner_set(self, user, db):
         column_set = set_owned_by(column_sets(db), user, self.users.all_user_names)
@@ -71,18 +72,36 @@ class CalibreColumns:
         current = {column: db.field_for(column, book.book_id) for column in want}
         return changed_values(want, current, fm, tz)
 
+    def status_column(self, user, db):
+        """(column, datatype) of the owner's usable status column in db, or None. Worked out
+        again whenever the library's column sets are saved (a new preference value), calibre's
+        users change (a new accounts cache) or the library is opened again (a restart: custom
+        columns change only then), so a push reads one value instead of the whole mapping."""
+        sets = column_sets_value(db)
+        users = self.users.current() if hasattr(self.users, 'current') else None
+        key = (db.library_id, user)
+        memo = self.status_columns.get(key)
+        if memo is not None and memo[0] is db and memo[1] is sets and memo[2] is users and users is not None:
+            return memo[3]
+        column_set = self._owner_set(user, db)
+        found = None
+        if column_set:
+            fm = field_metadata(db)
+            column = usable(column_set, fm).get('status')
+            found = (column, fm[column]['datatype']) if column else None
+        if len(self.status_columns) > 10000:
+            self.status_columns.clear()
+        self.status_columns[key] = (db, sets, users, found)
+        return found
+
     def current_status(self, user, book):
         """The status the owner's status column shows now, or None (no set, no column, no access)."""
         try:
             db = self.libraries.db_for(user, book.library_uuid)
-            column_set = db is not None and self._owner_set(user, db)
-            if not column_set:
+            found = db is not None and self.status_column(user, db)
+            if not found:
                 return None
-            fm = field_metadata(db)
-            column = usable(column_set, fm).get('status')
-            if not column:
-                return None
-            datatype = fm[column]['datatype']
+            column, datatype = found
             # a Yes/No column tells only Read or not: the sidecar tells Unread from Reading
             sidecar = (self.store.reading_state(user, book).get('status') or UNREAD) if datatype == 'bool' else UNREAD
             return status_from_column(datatype, db.field_for(column, book.book_id), sidecar)

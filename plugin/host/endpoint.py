@@ -73,9 +73,10 @@ class CalibreRequest:
 
     def header(self, name):
         values = self.rd.inheaders.get(name, all=True)
-        if not values:
-            return None
-        if any(not isinstance(v, str) for v in values):
+        if len(values) == 1:
+            value = values[0]
+            return value if isinstance(value, str) else None
+        if not values or any(not isinstance(v, str) for v in values):
             return None
         return ','.join(values)
 

@@ -14,6 +14,7 @@ from calibre.srv.errors import HTTPForbidden
 
 from ..core.books import Book
 from ..core.text import authors_set, normalise
+from . import calibre_compat
 from .title_index import TitleIndex
 
 
@@ -58,8 +59,8 @@ class CalibreLibraries:
     calibre's own Context and kept until calibre's user database or the server's set of
     libraries changes (CalibreAccounts.current() empties the cache then), so a changed
     restriction takes effect at the next request. Whether a restricted user may see one book
-    is calibre's own search of that restriction over that one book (book_ids={id}): its cost
-    does not grow with the library, and calibre evaluates date restrictions afresh each time.
+    is membership in calibre's own cached search result of that restriction, which calibre keeps
+    current (see _only_visible); restrictions calibre does not cache (dates) are searched afresh.
     """
 
     def __init__(self, ctx, accounts):
@@ -115,12 +116,18 @@ class CalibreLibraries:
         return view, library_id, None if library_id is None else self.ctx.library_broker.get(library_id)
 
     def _only_visible(self, view, library_id, db, book_ids):
-        """The ids among book_ids that user may see: calibre's search of the user's restriction
-        over just those books (a restriction calibre cannot parse shows nothing, as in calibre)."""
+        """The ids among book_ids that user may see: membership in calibre's own cached result of
+        the user's restriction (calibre_compat.restriction_matches: no work that grows with the
+        library), else (a restriction calibre does not cache, such as date:>30daysago) calibre's
+        search of the restriction over just those books. A restriction calibre cannot parse
+        shows nothing, as in calibre."""
         restriction = self._restriction(view, library_id, db)
         if not restriction:
             return {book_id for book_id in book_ids if db.has_id(book_id)}
         try:
+            matches = calibre_compat.restriction_matches(db, restriction)
+            if matches is not None:
+                return {book_id for book_id in book_ids if book_id in matches and db.has_id(book_id)}
             return db.search('', restriction=restriction, book_ids=set(book_ids))
         except Exception:
             return set()

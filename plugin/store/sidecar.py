@@ -37,8 +37,9 @@ class Store(DigestRecords, BookRecords):
         self.log = log  # told when an existing sidecar file turns out empty
         self.lock = threading.RLock()
         self.conn = None
-        self.queue_lock = threading.Lock()
+        self.queue_ready = threading.Condition(threading.Lock())
         self.queue = []  # works waiting for the next group commit
+        self.leading = False  # a caller is running a batch
         self.local = threading.local()  # this thread's reading connection
         self.readers = []  # every reading connection, closed with the store
         self.generation = 0  # bumped by close(): readers of an earlier generation are closed
@@ -116,17 +117,29 @@ class Store(DigestRecords, BookRecords):
 
     def grouped(self, work):
         """Run work(tx) in a transaction shared with the callers that arrive meanwhile (group
-        commit): whoever holds the connection runs every queued work, each in a SAVEPOINT of its
-        own (an exception rolls back that work alone and is raised to its caller), and commits
-        once. Returns work's result only after the commit that contains it is on disk."""
+        commit): one caller at a time leads, taking every queued work into one transaction
+        (each in a SAVEPOINT of its own when there are several: an exception rolls back that
+        work alone and is raised to its caller) and committing once; the others wait on a
+        condition and are all woken by the commit. Returns work's result only after the
+        commit that contains it is on disk."""
         item = _Grouped(work)
-        with self.queue_lock:
+        with self.queue_ready:
             self.queue.append(item)
-        with self.lock:
-            if not item.done:
-                with self.queue_lock:
-                    batch, self.queue = self.queue, []
-                self._run_batch(batch)
+            while self.leading and not item.done:
+                self.queue_ready.wait()
+            if not item.done:  # lead: take everything queued so far
+                self.leading = True
+                batch, self.queue = self.queue, []
+            else:
+                batch = None
+        if batch is not None:
+            try:
+                with self.lock:
+                    self._run_batch(batch)
+            finally:
+                with self.queue_ready:
+                    self.leading = False
+                    self.queue_ready.notify_all()
         if item.error is not None:
             raise item.error
         return item.result
@@ -134,6 +147,9 @@ class Store(DigestRecords, BookRecords):
     def _run_batch(self, batch):
         try:
             with self.transaction() as tx:
+                if len(batch) == 1:  # alone: the transaction itself is the work's savepoint
+                    batch[0].result = batch[0].work(tx)
+                    return
                 for item in batch:
                     tx.conn.execute('SAVEPOINT work')
                     try:

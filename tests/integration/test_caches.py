@@ -17,8 +17,9 @@ BOOKS = [('Open Book', 'Ann Author', 4), ('Later Book', 'Bo Writer', 4), ('Renam
 @pytest.fixture(scope='module')
 def server(home):
     library = home.library('Library', BOOKS)
-    for name in ('admin', 'alice', 'bob', 'rita', 'dora'):
+    for name in ('admin', 'alice', 'bob', 'rita', 'dora', 'tess'):
         home.add_user(name, 'pw')
+    home.users('libraries', '--action', 'per-library', 'tess', 'Library', 'not tags:hidden')
     home.users('libraries', '--action', 'per-library', 'rita', 'Library', 'title:"Open Book"')
     home.users('libraries', '--action', 'per-library', 'dora', 'Library', 'date:>30daysago')
     srv = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
@@ -84,6 +85,21 @@ def test_a_date_restriction_is_evaluated_afresh(server, home):
     second = partial_md5(data)
     other.push(second, 0.3)
     assert link_of(home, 'dora', second) is None  # the book now dates from 2000: not dora's any more
+
+
+def test_a_book_tagged_out_of_a_cached_restriction_is_hidden_at_the_next_request(server, home):
+    # "not tags:hidden" is a restriction calibre keeps in its search cache (BookBoss reads it from
+    # there): calibre's change events must reach it
+    tess = Device(server, 'tess', 'pw')
+    metadata = {'title': 'Later Book', 'authors': 'Bo Writer'}
+    tess.push('sideloaded00000000000000000000t1', 0.2, metadata=metadata)
+    assert link_of(home, 'tess', 'sideloaded00000000000000000000t1') == 2
+    calibredb(server, 'set_metadata', '--field', 'tags:hidden', '2')
+    tess.push('sideloaded00000000000000000000t2', 0.2, metadata=metadata)
+    assert link_of(home, 'tess', 'sideloaded00000000000000000000t2') is None
+    calibredb(server, 'set_metadata', '--field', 'tags:', '2')
+    tess.push('sideloaded00000000000000000000t3', 0.2, metadata=metadata)
+    assert link_of(home, 'tess', 'sideloaded00000000000000000000t3') == 2
 
 
 def test_a_title_changed_while_the_server_runs_matches_at_the_next_request(server, home):
