@@ -42,15 +42,25 @@ class BookBoss(_Base):
     def config_widget(self):
         # GUI only: Qt is imported here, never on calibre-server's path.
         from calibre.gui2.ui import get_gui
-        from calibre_plugins.bookboss.plugin.host.accounts import calibre_user_names
+        from calibre_plugins.bookboss.plugin.host.accounts import calibre_account_fingerprint, calibre_user_names
+        from calibre_plugins.bookboss.plugin.host.config import prefs
         from calibre_plugins.bookboss.plugin.host.ui.config_gui import ConfigWidget
         gui = get_gui()
         if gui is None or gui.current_db is None:
             return ('Open a library first', 'BookBoss keeps its column mapping in each library.')
-        return ConfigWidget(gui.current_db.new_api, calibre_user_names())
+        return ConfigWidget(gui.current_db.new_api, calibre_user_names(), calibre_account_fingerprint,
+                            public_url=prefs()['public_url'])
 
     def save_settings(self, config_widget):
-        config_widget.save()
+        pending = config_widget.save()
+        if pending:  # calibre's own prompt; the columns appear (and are written) after a restart
+            from calibre.gui2 import show_restart_warning
+            from calibre.gui2.ui import get_gui
+            if show_restart_warning('calibre shows the new BookBoss columns (' + ', '.join(pending) +
+                                    ') and BookBoss writes them after a restart.', parent=config_widget):
+                gui = get_gui()
+                if gui is not None:
+                    gui.quit(restart=True)
 
     def cli_main(self, argv):
         from calibre_plugins.bookboss.plugin.host.ui.cli import main

@@ -22,11 +22,12 @@ LABEL_CHARS = frozenset('abcdefghijklmnopqrstuvwxyz0123456789_')  # calibre labe
 
 DEFAULT_COLUMNS = (
     # purpose, label stem, heading, datatype, display
-    ('status', 'status', 'KOReader status', 'enumeration',
+    # short, distinct headings: a narrow column header still tells them apart
+    ('status', 'status', 'Read status', 'enumeration',
      {'enum_values': list(STATUSES), 'enum_colors': []}),
-    ('percent', 'percent', 'KOReader progress', 'int', {'number_format': '{}%'}),
-    ('last_read', 'last_read', 'KOReader last read', 'datetime', {'date_format': 'dd MMM yyyy'}),
-    ('finished', 'finished', 'KOReader finished', 'datetime', {'date_format': 'dd MMM yyyy'}),
+    ('percent', 'percent', 'Progress', 'int', {'number_format': '{}%'}),
+    ('last_read', 'last_read', 'Last read', 'datetime', {'date_format': 'dd MMM yyyy'}),
+    ('finished', 'finished', 'Finished', 'datetime', {'date_format': 'dd MMM yyyy'}),
 )
 
 
@@ -40,8 +41,13 @@ def default_labels(user=None):
     return out
 
 
+PENDING = 'new column: calibre shows and fills it after a restart'
+NOTHING_MAPPED = 'nothing mapped: reading state is kept by BookBoss only'
+
+
 def problems(column_set, field_metadata):
-    """[(purpose, column, message)] for mapped columns that cannot take their values."""
+    """[(purpose, column, message)] for mapped columns that cannot take their values (a column
+    created since calibre started is in field_metadata with 'pending': True)."""
     found = []
     for purpose, allowed in PURPOSES.items():
         column = column_set.get(purpose)
@@ -50,6 +56,8 @@ def problems(column_set, field_metadata):
         fm = field_metadata.get(column)
         if fm is None:
             found.append((purpose, column, 'column does not exist (deleted or renamed)'))
+        elif fm.get('pending'):
+            found.append((purpose, column, PENDING))
         elif fm.get('datatype') not in allowed:
             found.append((purpose, column, f"column type {fm.get('datatype')} cannot show {purpose} "
                                           f"(needs {' or '.join(allowed)})"))

@@ -122,6 +122,17 @@ def calibre_user_names(userdb=None):
     return sorted(UserManager(path).all_user_names) if os.path.exists(path) else []
 
 
+def calibre_account_fingerprint(name, userdb=None):
+    """The fingerprint of the calibre account called name (calibre_compat.user_account), or None."""
+    from calibre.constants import config_dir
+    from calibre.srv.users import UserManager
+    path = userdb or os.path.join(config_dir, 'server-users.sqlite')
+    if not os.path.exists(path):
+        return None
+    account = calibre_compat.user_account(UserManager(path), name)
+    return account[1] if account else None
+
+
 class AdministratorUsers:
     """The command line's view of calibre's users: it acts for the administrator, so no user
     is treated as read-only."""

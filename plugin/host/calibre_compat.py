@@ -190,6 +190,24 @@ def restriction_matches(db, restriction):
     return found
 
 
+def stored_custom_columns(db):
+    """{'#label': {'datatype', 'display', 'name', 'deleting'}} as the library's custom_columns
+    table holds them now: a column created since the library was opened is there (calibre loads
+    it into field_metadata only at the next start), a column marked for deletion has deleting
+    True (calibre removes it at the next start). (db.backend.execute and the table's columns:
+    verified 6.13, 8.5, 9.17.)"""
+    import json
+    out = {}
+    for label, name, datatype, display, deleting in db.backend.execute(
+            'SELECT label, name, datatype, display, mark_for_delete FROM custom_columns'):
+        try:
+            display = json.loads(display or '{}')
+        except ValueError:
+            display = {}
+        out['#' + label] = {'datatype': datatype, 'display': display, 'name': name, 'deleting': bool(deleting)}
+    return out
+
+
 def library_events_pending(db):
     """Whether calibre has change events of this library not yet delivered to its listeners
     (Cache.event_dispatcher's queue; verified 6.13, 9.17)."""

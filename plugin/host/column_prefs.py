@@ -2,7 +2,8 @@
 "bookboss"), so the GUI, calibre-server and the command line see the same mapping. One
 function per question, shared by the server, the command line and the GUI."""
 
-from ..core.column_values import default_labels
+from ..core.column_values import PURPOSES, default_labels
+from . import calibre_compat
 
 NAMESPACE = 'bookboss'
 
@@ -29,12 +30,34 @@ def owner_of(column_set, user_names):
     return users[0] if len(users) == 1 else None
 
 
-def set_owned_by(sets, user, user_names):
-    """The set whose (resolved) owner is user, or None."""
+def set_owned_by(sets, user, user_names, account=None):
+    """The set whose (resolved) owner is user, or None. account: the user's calibre account
+    fingerprint when known; a set stamped with another account's fingerprint belonged to an
+    earlier account of the same name and is not this user's."""
     for column_set in sets:
         if owner_of(column_set, user_names) == user:
+            stamped = column_set.get('owner_account')
+            if account and stamped and stamped != account:
+                return None
             return column_set
     return None
+
+
+def claim(db, sets, column_set, user, account=None):
+    """Store the set's owner (and the owner's account fingerprint) in the library when it is
+    first used or saved, so adding calibre users later never moves it. True when it changed."""
+    if column_set.get('owner') == user and (not account or column_set.get('owner_account') == account):
+        return False
+    column_set['owner'] = user
+    if account:
+        column_set['owner_account'] = account
+    save_column_sets(db, sets)
+    return True
+
+
+def unowned_sets(sets, user_names):
+    """The sets nobody's pushes are written to: no owner named while there are several users."""
+    return [s for s in sets if owner_of(s, user_names) is None and any(s.get(p) for p in PURPOSES)]
 
 
 def set_for(sets, owner, user_names, create=True):
@@ -50,11 +73,18 @@ def set_for(sets, owner, user_names, create=True):
     return s
 
 
-def field_metadata(db):
-    """{column key: {'datatype', 'display', 'name'}} of the library's custom columns."""
+def field_metadata(db, pending=True):
+    """{column key: {'datatype', 'display', 'name'}} of the library's custom columns; with
+    pending, also the columns created since the library was opened, marked 'pending': True
+    (calibre shows and writes them only after a restart)."""
     fm = db.field_metadata
-    return {key: {'datatype': fm[key]['datatype'], 'display': fm[key].get('display') or {},
-                  'name': fm[key].get('name')} for key in fm.custom_field_keys()}
+    out = {key: {'datatype': fm[key]['datatype'], 'display': fm[key].get('display') or {},
+                 'name': fm[key].get('name')} for key in fm.custom_field_keys()}
+    if pending:
+        for key, column in calibre_compat.stored_custom_columns(db).items():
+            if key not in out and not column['deleting']:
+                out[key] = dict(column, pending=True)
+    return out
 
 
 def create_default_columns(db, column_set, owner, user_names, fm=None):
@@ -68,6 +98,6 @@ def create_default_columns(db, column_set, owner, user_names, fm=None):
         if key not in fm:
             db.create_custom_column(label, heading, datatype, False, display=display)
             created.append(key)
-            fm[key] = {'datatype': datatype, 'display': display, 'name': heading}
+            fm[key] = {'datatype': datatype, 'display': display, 'name': heading, 'pending': True}
         column_set[purpose] = mapped[purpose] = key
     return created, mapped

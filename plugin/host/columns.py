@@ -12,7 +12,7 @@ from datetime import datetime
 from ..core.column_values import PURPOSES, changed_values, desired_values, problems, status_from_column, usable
 from ..core.reading_state import UNREAD
 from . import calibre_compat
-from .column_prefs import column_sets, column_sets_value, field_metadata, set_owned_by
+from .column_prefs import claim, column_sets, column_sets_value, field_metadata, set_owned_by
 
 
 def local_tz():
@@ -33,12 +33,20 @@ class CalibreColumns:
         self.status_columns = {}  # (library_uuid, owner) -> (db, sets, users, (column, datatype) or None)
 
     def _owner_set(self, user, db):
-        column_set = set_owned_by(column_sets(db), user, self.users.all_user_names)
+        sets = column_sets(db)
+        account = self._account(user)
+        column_set = set_owned_by(sets, user, self.users.all_user_names, account)
         if column_set is None:
             return None
+        if column_set.get('owner') != user or (account and not column_set.get('owner_account')):
+            claim(db, sets, column_set, user, account)  # first use: the owner is stored, never inferred again
         if self.users.is_readonly(user) and not column_set.get('allow_readonly'):
             return None
         return column_set
+
+    def _account(self, user):
+        fingerprint = getattr(self.users, 'fingerprint', None)
+        return fingerprint(user) if fingerprint is not None else None
 
     def apply(self, user, book):
         return self.write(user, book)
@@ -113,7 +121,7 @@ class CalibreColumns:
         """[{'library', 'text'}]: whether the user owns a column set in each library, and its problems."""
         out = []
         for name, db in self.libraries.allowed_libraries(user):
-            column_set = set_owned_by(column_sets(db), user, self.users.all_user_names)
+            column_set = set_owned_by(column_sets(db), user, self.users.all_user_names, self._account(user))
             if column_set is None:
                 text = 'you own no column set here, so your reading state is kept by BookBoss only'
             else:

@@ -18,3 +18,20 @@ def lan_addresses():
     except OSError:
         pass
     return [a for i, a in enumerate(found) if a not in found[:i] and not a.startswith('127.')]
+
+
+def sync_url(listen_on, port, url_prefix='', public_url='', lan=None):
+    """The URL a device types into KOReader (Progress sync > Custom sync server), on every
+    calibre line: public_url when set (behind a proxy); else the address calibre listens on,
+    or this machine's LAN address when it listens on every interface (listen_on None on
+    calibre 9.x, '', '0.0.0.0', '::'); calibre's --url-prefix included."""
+    if public_url:
+        return public_url.rstrip('/') + '/koreader'
+    host = (listen_on or '').strip()
+    if host in ('', '0.0.0.0', '::', '[::]'):
+        addresses = lan_addresses() if lan is None else lan
+        host = addresses[0] if addresses else 'THIS-COMPUTER'
+    if ':' in host and not host.startswith('['):
+        host = f'[{host}]'  # an IPv6 address in a URL
+    prefix = '/' + (url_prefix or '').strip('/') if (url_prefix or '').strip('/') else ''
+    return f'http://{host}:{port}{prefix}/koreader'

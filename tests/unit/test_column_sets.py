@@ -65,4 +65,4 @@ def test_position_column_follows_every_push():
 
 def test_default_labels_are_per_user_when_a_user_is_named():
     assert [label for _, label, _, _, _ in default_labels()] == ['kor_status', 'kor_percent', 'kor_last_read', 'kor_finished']
-    assert default_labels('Zoë B')[0][1:3] == ('kor_status_zo__b', 'KOReader status (Zoë B)')
+    assert default_labels('Zoë B')[0][1:3] == ('kor_status_zo__b', 'Read status (Zoë B)')

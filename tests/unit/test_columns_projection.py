@@ -31,7 +31,7 @@ class Library:
         self.busy = False
         self.sets = sets
         self.field_metadata = FieldMetadata(FM)
-        self.backend = SimpleNamespace(library_path='/lib')
+        self.backend = SimpleNamespace(library_path='/lib', execute=lambda sql: [])  # no custom column created since opening
 
     def pref(self, name, default=None, namespace=None):
         return self.sets
