@@ -5,15 +5,21 @@ imported lazily so that no calibre process pays for it and calibre-server never
 imports Qt.
 """
 
+from calibre.customize import InterfaceActionBase
+
 try:  # calibre >= 9.12: the official way for a plugin to add content server routes
-    from calibre.customize import ContentServerPlugin as _Base
+    from calibre.customize import ContentServerPlugin
+    _BASES = (ContentServerPlugin, InterfaceActionBase)
     HAS_CONTENT_SERVER_PLUGIN = True
 except ImportError:
-    from calibre.customize import Plugin as _Base
+    _BASES = (InterfaceActionBase,)
     HAS_CONTENT_SERVER_PLUGIN = False
 
 
-class BookBoss(_Base):
+class BookBoss(*_BASES):
+    """One plugin, two faces: calibre lists content-server plugins and GUI actions by isinstance,
+    so the same class gives calibre-server its routes and the GUI its BookBoss button and menu
+    (actual_plugin, loaded by the GUI only: calibre-server never imports Qt)."""
     name = 'BookBoss'
     version = (0, 1, 0)
     author = 'BookBoss developers'
@@ -22,6 +28,7 @@ class BookBoss(_Base):
     supported_platforms = ['windows', 'osx', 'linux']
     minimum_calibre_version = (6, 13, 0)  # the lowest calibre line the test suite runs on
     can_be_disabled = True
+    actual_plugin = 'calibre_plugins.bookboss.plugin.host.ui.action:BookBossAction'
 
     def initialize(self):
         # Runs in every calibre process, even when disabled: only install a cheap hook.

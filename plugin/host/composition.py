@@ -20,6 +20,7 @@ from ..store import Store
 from . import calibre_compat, config
 from .accounts import AdministratorUsers, CalibreAccounts
 from .background import PeriodicWorker
+from .column_prefs import column_sets, owner_of
 from .columns import CalibreColumns
 from .device_hook import record_sent
 from .downloads import DownloadRecorder
@@ -186,3 +187,37 @@ class OneLibrary:
 
     def allowed_libraries(self, user):
         return [(self.db.backend.library_path, self.db)]
+
+
+def resync_library(store, db, user_names, dry_run=False):
+    """Re-project the sidecar's state into one open library's columns (books with state only):
+    {owner: {book_id: {column: value}}} of what changed (or would, with dry_run)."""
+    projections, columns = library_projections(store, db, user_names)
+    report = {}
+    for column_set in column_sets(db):
+        owner = owner_of(column_set, user_names)
+        if not owner:
+            continue
+        books = {}
+        for book in store.books_with_state(owner, db.library_id):
+            if dry_run:
+                changes = columns.write(owner, book, dry_run=True)
+            else:
+                changes = projections.apply_now(columns.name, owner, book)
+            if changes:
+                books[book.book_id] = {c: str(v) for c, v in changes.items()}
+        report[owner] = books
+    return report
+
+
+def gui_sync(db, user_names):
+    """The calibre GUI's sync service: the content server's when it runs in this process (its
+    projections write the GUI's library and tell the library view), else one whose projections
+    write the GUI's library at once (an administrator's action, like the command line)."""
+    with _lock:
+        if _servers:
+            return _servers[0].sync
+    store = sidecar()
+    projections, columns = library_projections(store, db, user_names, to_stderr)
+    projections.background = None  # applied at once, on the GUI's thread
+    return Sync(store, projections=projections, status=columns, log=to_stderr)

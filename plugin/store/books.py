@@ -137,6 +137,28 @@ class BookRecords:
                  ORDER BY timestamp DESC LIMIT 1'''
         return self._read(lambda c: row_dict(c.execute(sql, (user, *book)).fetchone()))
 
+    def book_report(self, book):
+        """What BookBoss knows of one library book, for the GUI: {'users': [{'user', 'status',
+        'percentage', 'started', 'finished', 'last_read', 'device', 'timestamp', 'documents'}],
+        'digests': [{'digest', 'kind', 'format', 'user', 'detail', 'last_seen'}]}."""
+        def work(c):
+            users = {}
+            for r in c.execute('SELECT * FROM reading_state WHERE library_uuid=? AND book_id=? ORDER BY user', book):
+                users[r['user']] = dict(r, device=None, timestamp=None, documents=[])
+            for r in c.execute('SELECT user, device, timestamp FROM book_progress WHERE library_uuid=? AND '
+                               'book_id=? ORDER BY timestamp', book):
+                entry = users.setdefault(r['user'], {'user': r['user'], 'documents': []})
+                entry.update(device=r['device'], timestamp=r['timestamp'])
+            for r in c.execute('SELECT user, document, format FROM document_links WHERE library_uuid=? AND '
+                               'book_id=? ORDER BY user, document', book):
+                users.setdefault(r['user'], {'user': r['user'], 'documents': []})['documents'].append(
+                    f"{r['document']} ({r['format']})")
+            digests = [dict(r) for r in c.execute(
+                'SELECT digest, kind, format, user, detail, last_seen FROM digests WHERE library_uuid=? AND '
+                'book_id=? ORDER BY format, kind, last_seen DESC', book)]
+            return {'users': list(users.values()), 'digests': digests}
+        return self._read(work)
+
     def users_with_state(self, library_uuid):
         sql = 'SELECT DISTINCT user FROM reading_state WHERE library_uuid=? ORDER BY user'
         return self._read(lambda c: [r[0] for r in c.execute(sql, (library_uuid,))])

@@ -28,6 +28,8 @@ class ProbeAction(InterfaceAction):
         if q.get('cmd') == 'send':
             self.gui.sync_to_device(None, False, send_ids=[q['book_id']])
             return self.reply({'ok': True})
+        if q.get('cmd', '').startswith('bookboss_'):
+            return self.reply(self.bookboss(q))
         if q.get('cmd') == 'device':
             return self.reply({'connected': bool(self.gui.device_manager.is_device_connected)})
         db = self.gui.current_db.new_api
@@ -40,6 +42,39 @@ class ProbeAction(InterfaceAction):
         value = db.field_for(q['column'], q['book_id'])
         self.reply({'db': None if value is None else str(value), 'view': None if shown is None else str(shown),
                     'columns_in_view': list(model.column_map)})
+
+    def bookboss(self, q):
+        """Drive the BookBoss menu as a user would: its actions, its dialogs' own methods."""
+        from calibre_plugins.bookboss.plugin.host.ui.action import StatusDialog, UnmatchedDialog
+        action = self.gui.iactions['BookBoss']
+        if q['cmd'] == 'bookboss_menu':
+            return {'items': [a.text() for a in action.qaction.menu().actions() if a.text()]}
+        if q.get('book_id') is not None:
+            self.gui.library_view.select_rows([q['book_id']])
+        if q['cmd'] == 'bookboss_status':
+            dialog = StatusDialog(self.gui, action.services(), q['book_id'])
+            users = [[dialog.users.item(r, c).text() for c in range(dialog.users.columnCount())]
+                     for r in range(dialog.users.rowCount())]
+            return {'report': dialog.report, 'users': users}
+        if q['cmd'] == 'bookboss_link':
+            dialog = UnmatchedDialog(self.gui, action.services(), action)
+            rows = [r['document'] for r in dialog.rows]
+            if q['document'] not in rows:
+                return {'linked': False, 'rows': rows}
+            dialog.table.selectRow(rows.index(q['document']))
+            linked = dialog.link()
+            return {'linked': linked, 'message': dialog.message.text(), 'formats':
+                    [dialog.format.itemText(i) for i in range(dialog.format.count())]}
+        if q['cmd'] == 'bookboss_reindex':
+            action.reindex()
+            return {'started': True}
+        if q['cmd'] == 'bookboss_jobs':
+            db = self.gui.current_db.new_api
+            files = sum(len(db.formats(book_id) or ()) for book_id in db.all_book_ids())
+            return {'files': files, 'jobs': [{'description': j.description, 'finished': j.is_finished,
+                                              'failed': bool(j.failed), 'result': getattr(j, 'result', None)}
+                                             for j in self.gui.job_manager.jobs]}
+        return {'error': 'unknown command'}
 
     def reply(self, data):
         with open(os.path.join(self.dir, 'answer.tmp'), 'w') as f:

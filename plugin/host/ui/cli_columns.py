@@ -142,23 +142,8 @@ def resync(opts, store):
 
 
 def _resync_open_library(opts, store, db):
-    from ..composition import library_projections
-    names = user_names(opts)
-    projections, columns = library_projections(store, db, names)
-    report = {}
-    for column_set in column_sets(db):
-        owner = owner_of(column_set, names)
-        if not owner:
-            continue
-        books = {}
-        for book in store.books_with_state(owner, db.library_id):
-            if opts.dry_run:
-                changes = columns.write(owner, book, dry_run=True)
-            else:
-                changes = projections.apply_now(columns.name, owner, book)
-            if changes:
-                books[book.book_id] = {c: str(v) for c, v in changes.items()}
-        report[owner] = books
+    from ..composition import resync_library
+    report = resync_library(store, db, user_names(opts), opts.dry_run)
     return {'library': db.backend.library_path, 'dry_run': opts.dry_run, 'changed': report}
 
 
