@@ -152,6 +152,43 @@ class CalibreServer:
             conn.close()
 
 
+PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'gui_probe')
+
+
+def install_gui_probe(home):
+    """Install the test-only GUI probe plugin (tests/gui_probe); returns its query folder."""
+    import zipfile
+    probe_zip = os.path.join(home.base, 'probe.zip')
+    with zipfile.ZipFile(probe_zip, 'w') as z:
+        for name in os.listdir(PROBE):
+            if not name.startswith('__pycache__'):
+                z.write(os.path.join(PROBE, name), name)
+    home.run('calibre-customize', '-a', probe_zip)
+    home.env['BOOKBOSS_PROBE_DIR'] = probe_dir = os.path.join(home.base, 'probe')
+    os.makedirs(probe_dir, exist_ok=True)
+    # calibre's device scanner needs /sys/bus/usb, which containers and CI machines may lack
+    os.makedirs(os.path.join(home.base, 'sys', 'bus', 'usb', 'devices'), exist_ok=True)
+    home.env['SYSFS_PATH'] = os.path.join(home.base, 'sys')
+    return probe_dir
+
+
+def ask_gui(gui, book_id=None, column=None, **command):
+    """Ask the GUI probe (install_gui_probe) and wait for its answer."""
+    import json
+    import time
+    with open(os.path.join(gui.probe_dir, 'query.json'), 'w') as f:
+        json.dump(dict(command, book_id=book_id, column=column), f)
+    answer = os.path.join(gui.probe_dir, 'answer.json')
+    for _ in range(200):
+        if os.path.exists(answer):
+            with open(answer) as f:
+                data = json.load(f)
+            os.remove(answer)
+            return data
+        time.sleep(0.1)
+    raise AssertionError('the GUI probe did not answer:\n' + gui.output()[-2000:])
+
+
 class CalibreGui(CalibreServer):
     """The calibre GUI, offscreen, with its content server started at launch (host reference §13.2)."""
 

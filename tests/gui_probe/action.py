@@ -65,6 +65,8 @@ class ProbeAction(InterfaceAction):
             linked = dialog.link()
             return {'linked': linked, 'message': dialog.message.text(), 'formats':
                     [dialog.format.itemText(i) for i in range(dialog.format.count())]}
+        if q['cmd'] == 'bookboss_configure':
+            return self.configure(q)
         if q['cmd'] == 'bookboss_reindex':
             action.reindex()
             return {'started': True}
@@ -75,6 +77,27 @@ class ProbeAction(InterfaceAction):
                                               'failed': bool(j.failed), 'result': getattr(j, 'result', None)}
                                              for j in self.gui.job_manager.jobs]}
         return {'error': 'unknown command'}
+
+    def configure(self, q):
+        """What Preferences > Plugins > BookBoss > Customize does: the plugin's config_widget(),
+        then save_settings() as OK does (calibre's restart prompt recorded, not shown)."""
+        import calibre.gui2 as gui2
+        from calibre.customize.ui import find_plugin
+        plugin = find_plugin('BookBoss')
+        prompts, original = [], gui2.show_restart_warning
+        gui2.show_restart_warning = lambda msg, parent=None: prompts.append(msg) or False
+        try:
+            w = plugin.config_widget()
+            shown = {p: [c.currentData(), c.currentText()] for p, c in w.combos.items()}
+            if q.get('create'):
+                w.create_defaults()
+            message = w.message.text()
+            plugin.save_settings(w)
+        finally:
+            gui2.show_restart_warning = original
+        db = self.gui.current_db.new_api
+        return {'shown': shown, 'message': message, 'prompts': prompts, 'url': w.url.text(),
+                'server_state': w.server_text.text(), 'sets': db.pref('column_sets', namespace='bookboss')}
 
     def reply(self, data):
         with open(os.path.join(self.dir, 'answer.tmp'), 'w') as f:

@@ -50,9 +50,10 @@ from calibre_plugins.bookboss.plugin.host.accounts import calibre_user_names
 from calibre_plugins.bookboss.plugin.host.ui.config_gui import ConfigWidget
 from calibre.db.legacy import LibraryDatabase
 db = LibraryDatabase({library!r}).new_api
-w = ConfigWidget(db, calibre_user_names({userdb!r}), None, {{'listen_on': '', 'port': 8080}})
+w = ConfigWidget(db, calibre_user_names({userdb!r}))  # calibre's own server settings (9.x: listen_on None)
 print('RESULT', json.dumps({{'sets': db.pref('column_sets', namespace='bookboss'),
-    'columns': sorted(db.field_metadata.custom_field_keys()), 'message': w.message.text()}}))
+    'columns': sorted(db.field_metadata.custom_field_keys()), 'message': w.message.text(),
+    'url': w.url.text()}}))
 db.close()
 '''
 
@@ -118,6 +119,7 @@ def test_after_the_restart_the_mapping_is_intact_and_pushes_write_the_columns_ev
     (saved,) = after['sets']
     assert saved['status'] == '#kor_status' and saved['owner'] == 'alice'
     assert 'Ready: the pushes of alice write these columns.' in after['message']
+    assert 'None' not in after['url'] and after['url'].endswith(':8080/koreader')  # calibre's defaults
     server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
     try:
         alice = Device(server, 'alice', 'pw')

@@ -4,30 +4,17 @@ import hashlib
 import json
 import os
 import time
-import zipfile
 
 import pytest
 
-from harness import CalibreGui
+from harness import CalibreGui, ask_gui, install_gui_probe
 from koreader_client import Device, md5_text as md5_name, partial_md5
-
-PROBE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'gui_probe')
 
 
 @pytest.fixture(scope='module')
 def gui(home):
     library = home.library('GuiLibrary')
-    probe_zip = os.path.join(home.base, 'probe.zip')
-    with zipfile.ZipFile(probe_zip, 'w') as z:
-        for name in os.listdir(PROBE):
-            if not name.startswith('__pycache__'):
-                z.write(os.path.join(PROBE, name), name)
-    home.run('calibre-customize', '-a', probe_zip)
-    home.env['BOOKBOSS_PROBE_DIR'] = probe_dir = os.path.join(home.base, 'probe')
-    os.makedirs(probe_dir)
-    # calibre's device scanner needs /sys/bus/usb, which containers and CI machines may lack
-    os.makedirs(os.path.join(home.base, 'sys', 'bus', 'usb', 'devices'))
-    home.env['SYSFS_PATH'] = os.path.join(home.base, 'sys')
+    probe_dir = install_gui_probe(home)
     g = CalibreGui(home, library)
     g.add_user('gina', 'pw')
     home.run('calibre-debug', '-r', 'BookBoss', '--', 'columns', 'create', '--library', library,
@@ -36,20 +23,6 @@ def gui(home):
     g.probe_dir = probe_dir
     yield g
     g.stop()
-
-
-def ask_gui(gui, book_id=None, column=None, **command):
-    with open(os.path.join(gui.probe_dir, 'query.json'), 'w') as f:
-        json.dump(dict(command, book_id=book_id, column=column), f)
-    answer = os.path.join(gui.probe_dir, 'answer.json')
-    for _ in range(100):
-        if os.path.exists(answer):
-            with open(answer) as f:
-                data = json.load(f)
-            os.remove(answer)
-            return data
-        time.sleep(0.1)
-    raise AssertionError('the GUI probe did not answer:\n' + gui.output()[-6000:])
 
 
 def test_gui_embedded_server_logs_in_pushes_and_pulls(gui):
