@@ -65,6 +65,8 @@ class ProbeAction(InterfaceAction):
             linked = dialog.link()
             return {'linked': linked, 'message': dialog.message.text(), 'formats':
                     [dialog.format.itemText(i) for i in range(dialog.format.count())]}
+        if q['cmd'] == 'bookboss_shot':
+            return self.shot(q, action)
         if q['cmd'] == 'bookboss_configure':
             return self.configure(q)
         if q['cmd'] == 'bookboss_reindex':
@@ -98,6 +100,42 @@ class ProbeAction(InterfaceAction):
         db = self.gui.current_db.new_api
         return {'shown': shown, 'message': message, 'prompts': prompts, 'url': w.url.text(),
                 'server_state': w.server_text.text(), 'sets': db.pref('column_sets', namespace='bookboss')}
+
+    def shot(self, q, action):
+        """Show one BookBoss window as a user would open it and save a picture of it."""
+        import time
+        from calibre.customize.ui import find_plugin
+        from qt.core import QApplication, QDialog, QDialogButtonBox, QPoint, QVBoxLayout
+        from calibre_plugins.bookboss.plugin.host.ui.action import StatusDialog, UnmatchedDialog
+        what = q['what']
+        if what == 'config':  # as calibre's Preferences > Plugins > Customize frames it
+            widget = QDialog(self.gui)
+            widget.setWindowTitle('Customize BookBoss')
+            layout = QVBoxLayout(widget)
+            layout.addWidget(find_plugin('BookBoss').config_widget())
+            layout.addWidget(QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel))
+        elif what == 'menu':
+            widget = action.qaction.menu()
+            widget.popup(self.gui.mapToGlobal(QPoint(300, 120)))
+        elif what == 'status':
+            widget = StatusDialog(self.gui, action.services(), q['book_id'])
+        elif what == 'unmatched':
+            widget = UnmatchedDialog(self.gui, action.services(), action)
+        else:  # the library view, with the columns a reader cares about in sight
+            widget = self.gui
+            view = self.gui.library_view
+            for name in q.get('hide', ()):
+                if name in view.column_map:
+                    view.hideColumn(view.column_map.index(name))
+        if widget is not self.gui:
+            widget.show()
+        for _ in range(30):
+            QApplication.processEvents()
+            time.sleep(0.03)
+        widget.grab().save(q['path'])
+        if widget is not self.gui:
+            widget.close()
+        return {'saved': q['path'], 'size': [widget.width(), widget.height()]}
 
     def reply(self, data):
         with open(os.path.join(self.dir, 'answer.tmp'), 'w') as f:

@@ -26,7 +26,7 @@ def percent(value):
 class BookBossAction(InterfaceAction):
 
     name = 'BookBoss'
-    action_spec = ('BookBoss', None, 'KOReader sync: the selected book, unmatched documents, re-index', None)
+    action_spec = ('BookBoss', 'sync.png', 'KOReader sync: the selected book, unmatched documents, re-index', None)
     popup_type = QToolButton.ToolButtonPopupMode.InstantPopup
     action_type = 'current'
 
@@ -118,6 +118,8 @@ class StatusDialog(QDialog):
         self.setWindowTitle(f'KOReader status: {title}')
         self.report = report = services.book_report(book_id)
         layout = QVBoxLayout(self)
+        heading = QLabel(f'<b>{_html(title)}</b>', self)
+        layout.addWidget(heading)
         if not report['users'] and not report['digests']:
             layout.addWidget(QLabel('BookBoss knows nothing of this book yet: no KOReader device has synced '
                                     'it and no download or index has recorded its files.', self))
@@ -136,7 +138,7 @@ class StatusDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(900, 420)
+        self.resize(max(900, _wanted_width(self.users), _wanted_width(self.digests)), 460)
 
 
 class UnmatchedDialog(QDialog):
@@ -170,7 +172,7 @@ class UnmatchedDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.load()
-        self.resize(900, 420)
+        self.resize(max(900, _wanted_width(self.table)), 420)
 
     def selected_library_book(self):
         ids = list(self.gui.library_view.get_selected_ids())
@@ -209,8 +211,19 @@ def _table(parent, headers, rows):
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
     _fill(table, rows)
     return table
+
+
+def _wanted_width(table):
+    """The width that shows every column of the table without a scrollbar (within reason)."""
+    width = sum(table.columnWidth(c) for c in range(table.columnCount())) + 40
+    return min(width, 1400)
+
+
+def _html(text):
+    return (text or '').replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
 
 
 def _fill(table, rows):
