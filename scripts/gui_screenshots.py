@@ -17,7 +17,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, 'tests'))
-from harness import CalibreGui, CalibreHome, ask_gui, built_zip, install_gui_probe  # noqa: E402
+from harness import CalibreHome, ask_gui, built_zip, probed_gui  # noqa: E402
 from koreader_client import Device, partial_md5  # noqa: E402
 
 
@@ -39,13 +39,11 @@ def main(out):
     try:
         home.env.update(QT_QPA_PLATFORM='xcb', DISPLAY=display)
         library = home.library('Library')
-        probe = install_gui_probe(home)
-        gui = CalibreGui(home, library)
+        gui = probed_gui(home, library)
         home.run('calibre-debug', '-c', 'from calibre.gui2 import gprefs\n'  # the button on the main toolbar
                  'gprefs["action-layout-toolbar"] = list(gprefs.defaults["action-layout-toolbar"]) + ["BookBoss"]')
         gui.add_user('alice', 'pw')
         gui.start()
-        gui.probe_dir = probe
         ask_gui(gui, cmd='bookboss_configure', create=True)
         gui.stop()
         gui.start()  # calibre shows the new columns after a restart

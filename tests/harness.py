@@ -210,3 +210,11 @@ change_settings(port={self.port}, listen_on='127.0.0.1')
     def add_user(self, name, password):
         self.home.run('calibre-server', '--userdb', os.path.join(self.home.config, 'server-users.sqlite'),
                       '--manage-users', '--', 'add', name, password)
+
+
+def probed_gui(home, library):
+    """A CalibreGui (not started yet) with the GUI probe installed (ask_gui works once it runs)."""
+    probe_dir = install_gui_probe(home)
+    gui = CalibreGui(home, library)
+    gui.probe_dir = probe_dir
+    return gui

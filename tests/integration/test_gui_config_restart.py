@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from harness import CalibreGui, ask_gui, install_gui_probe
+from harness import ask_gui, probed_gui
 from koreader_client import Device, partial_md5
 
 
@@ -23,11 +23,9 @@ def column(gui, book_id, name, expected):
 @pytest.fixture(scope='module')
 def gui(home):
     library = home.library('GuiLibrary')
-    probe_dir = install_gui_probe(home)
-    g = CalibreGui(home, library)
+    g = probed_gui(home, library)
     g.add_user('gina', 'pw')
     g.start()
-    g.probe_dir = probe_dir
     yield g
     g.stop()
 

@@ -7,20 +7,18 @@ import time
 
 import pytest
 
-from harness import CalibreGui, ask_gui, install_gui_probe
+from harness import ask_gui, probed_gui
 from koreader_client import Device, md5_text as md5_name, partial_md5
 
 
 @pytest.fixture(scope='module')
 def gui(home):
     library = home.library('GuiLibrary')
-    probe_dir = install_gui_probe(home)
-    g = CalibreGui(home, library)
+    g = probed_gui(home, library)
     g.add_user('gina', 'pw')
     home.run('calibre-debug', '-r', 'BookBoss', '--', 'columns', 'create', '--library', library,
              '--userdb', os.path.join(home.config, 'server-users.sqlite'))
     g.start()
-    g.probe_dir = probe_dir
     yield g
     g.stop()
 
