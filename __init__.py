@@ -71,4 +71,7 @@ class BookBoss(*_BASES):
 
     def cli_main(self, argv):
         from calibre_plugins.bookboss.plugin.host.ui.cli import main
-        return main(argv[1:])
+        code = main(argv[1:])
+        if code:  # calibre-debug -r ignores the return value: scripts need the exit status
+            raise SystemExit(code)
+        return code

@@ -7,51 +7,7 @@ import pytest
 from bookboss.plugin.core.chapter_model import (
     body_of, cfi_path, parse_chapter, pointer_steps, resolve_cfi_path, resolve_steps)
 from bookboss.plugin.core.xpointer import parse, write
-
-C1 = '''<?xml version="1.0" encoding="utf-8"?>
-<html xmlns="http://www.w3.org/1999/xhtml"><head><title>c1</title></head><body>
-<p>
-    Hello   world
-  </p>
-<div>
-<p>a</p>
-<p>b</p>
-</div>
-<p>one <em>two</em> three</p>
-<p><em>a</em> <em>b</em></p>
-<p>a<!-- c -->b</p>
-<p>x<br/>y</p>
-<div>loose text<p>para</p>more</div>
-<p>ab\U0001F600cd efgh</p>
-<p>a&amp;b&#160;c</p>
-<pre>
-  a\tb</pre>
-<p><span/>text</p>
-<p>a<![CDATA[b]]>c</p>
-<table><tr><td>cell</td></tr></table>
-<div><img src="x.png"/></div>
-<p>
-<em>delta</em>
-epsilon zeta
-</p>
-</body></html>
-'''
-C3 = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>c3</title>'
-      '</head><body>\n<p>' + ('abcdefghi ' * 1000)[:9999] + '</p>\n</body></html>')
-
-VECTORS = [  # (what, crengine pointer below /body/DocFragment[1]/body, calibre CFI path below the spine step, character)
-    ('w of world', '/p[1]/text().7', '/2/4/2/1:13', 'w'),
-    ('t of three', '/p[2]/text()[2].1', '/2/4/6/1:5', 't'),
-    ('the space between the ems', '/p[3]/text().0', '/2/4/8/2:0', ' '),
-    ('b after the comment', '/p[4]/text()[2].0', '/2/4/10/1:1', 'b'),
-    ('y after <br/>', '/p[5]/text()[2].0', '/2/4/12/1:1', 'y'),
-    ('more (autoBoxed)', '/div[2]/text()[2].0', '/2/4/14/1:10', 'm'),
-    ('c after the astral character', '/p[6]/text().3', '/2/4/16/1:4', 'c'),
-    ('b in pre', '/pre/text().7', '/2/4/20/1:5', 'b'),
-    ('text after <span/>', '/p[8]/text().0', '/2/4/22/2:0', 't'),
-    ('epsilon', '/p[10]/text().1', '/2/4/30/1:2', 'e'),
-]
-
+from probe_book import C1, C3, VECTORS
 
 def char_at(point):
     return point.chunk.raw[point.offset]

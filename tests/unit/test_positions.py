@@ -6,23 +6,7 @@ import pytest
 
 from bookboss.plugin.core.positions import CHAPTER, ELEMENT, EXACT, Book
 from bookboss.plugin.core.xpointer import EXPLICIT
-from test_chapter_model import C1, C3, VECTORS
-
-C2 = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>c2</title>'
-      '</head><body>\n<p>Notes, not in the reading order.</p>\n</body></html>')
-OPF = '''<?xml version="1.0" encoding="utf-8"?>
-<package xmlns="http://www.idpf.org/2007/opf" version="2.0" unique-identifier="id">
-<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Probe</dc:title></metadata>
-<manifest><item id="c1" href="c1.xhtml" media-type="application/xhtml+xml"/>
-<item id="c2" href="c2.xhtml" media-type="application/xhtml+xml"/>
-<item id="c3" href="c3.xhtml" media-type="application/xhtml+xml"/></manifest>
-<spine><itemref idref="c1"/><itemref idref="c2" linear="no"/><itemref idref="c3"/></spine>
-</package>'''
-CONTAINER = '''<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">
-<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>'''
-FILES = {'META-INF/container.xml': CONTAINER, 'OEBPS/content.opf': OPF, 'OEBPS/c1.xhtml': C1, 'OEBPS/c2.xhtml': C2,
-         'OEBPS/c3.xhtml': C3}
-
+from probe_book import FILES, VECTORS
 
 @pytest.fixture(scope='module')
 def book():

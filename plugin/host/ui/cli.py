@@ -42,6 +42,13 @@ def main(args):
     p.add_argument('name')
     p.add_argument('--json', action='store_true')
     cli_columns.add_parser(sub)
+    p = sub.add_parser('position', help='convert a position in an EPUB: KOReader XPointer <-> calibre reader CFI')
+    p.add_argument('epub', help='the EPUB file')
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument('--xpointer', help="KOReader's progress, e.g. /body/DocFragment[3]/body/p[2]/text().4")
+    which.add_argument('--cfi', help="calibre's reader position, e.g. epubcfi(/4/2/4/2/1:13)")
+    p.add_argument('--explicit', action='store_true', help='write the XPointer in the explicit form (DOM >= 20260812)')
+    p.add_argument('--json', action='store_true')
     p = sub.add_parser('index', help='hash the format files of a library now')
     p.add_argument('--library', help='library folder (default: the calibre GUI\'s current library)')
     p.add_argument('--json', action='store_true')
@@ -49,6 +56,15 @@ def main(args):
     if opts.command is None:
         parser.print_help()
         return 2
+    if opts.command == 'position':
+        try:
+            result = position(opts)
+        except CommandError as e:
+            print(f'BookBoss: {e}', file=sys.stderr)
+            return 1
+        print(json.dumps(result, indent=2, ensure_ascii=False) if opts.json else
+              '\n'.join(f'{k}: {v}' for k, v in result.items()))
+        return 0
     from ...store import StoreError
     from ..composition import command_line_sync
     from ..libraries import LibraryInUse, NoLibrary
@@ -73,6 +89,25 @@ def main(args):
 
 class CommandError(Exception):
     pass
+
+
+def position(opts):
+    """One conversion, with its quality and the text it reaches (needs no sidecar, no library)."""
+    import zipfile
+    from ...core.positions import Book
+    from ...core.xpointer import CLASSIC, EXPLICIT
+    try:
+        with zipfile.ZipFile(opts.epub) as epub:
+            book = Book(epub.read)
+            if opts.xpointer:
+                found = book.to_cfi(opts.xpointer)
+            else:
+                found = book.to_xpointer(opts.cfi, EXPLICIT if opts.explicit else CLASSIC)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, StopIteration) as e:
+        raise CommandError(f'cannot read {opts.epub} as an EPUB: {e}')
+    if found is None:
+        raise CommandError('that position names no chapter of this book')
+    return {'cfi' if opts.xpointer else 'xpointer': found.position, 'quality': found.quality, 'text': found.text}
 
 
 def status(sync, opts):
