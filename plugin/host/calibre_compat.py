@@ -208,6 +208,19 @@ def stored_custom_columns(db):
     return out
 
 
+def reader_positions(db, book_id, fmt, user):
+    """calibre's reader positions of a user for a book format: [{'device', 'cfi', 'epoch',
+    'pos_frac', …}] (called positionally: 9.5 added keyword parameters and returns a tuple;
+    verified 6.13, 9.17)."""
+    return list(db.get_last_read_positions(book_id, fmt, user))
+
+
+def set_reader_position(db, book_id, fmt, user, device, cfi, epoch, pos_frac):
+    """Write one reader position row (calibre's INSERT OR REPLACE on user, device, book and
+    format; user and device always given: 9.x no longer maps empty ones to '_')."""
+    db.set_last_read_position(book_id, fmt, user=user, device=device, cfi=cfi, epoch=epoch, pos_frac=pos_frac)
+
+
 def library_events_pending(db):
     """Whether calibre has change events of this library not yet delivered to its listeners
     (Cache.event_dispatcher's queue; verified 6.13, 9.17)."""

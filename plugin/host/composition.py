@@ -22,6 +22,7 @@ from .accounts import AdministratorUsers, CalibreAccounts
 from .background import PeriodicWorker
 from .column_prefs import column_sets, owner_of
 from .columns import CalibreColumns
+from .reader_positions import CalibreReaderPositions
 from .device_hook import record_sent
 from .downloads import DownloadRecorder
 from .libraries import CalibreLibraries
@@ -60,21 +61,25 @@ def close_stores():
             store.close()
 
 
-def register_projections(projections, store, libraries, users, notify_changes, log):
+def register_projections(projections, store, libraries, users, notify_changes, log, auth_enabled=None):
     """Every projection of this process; returns the calibre-columns one (also the source of
-    hand-edited statuses). A new projection is one more `projections.register(...)` line."""
+    hand-edited statuses). A new projection is one more `projections.register(...)` line.
+    auth_enabled() tells a server's calibre authentication (None: no server here, and no
+    calibre-reader positions, which belong to logged-in users)."""
     columns = projections.register(CalibreColumns(store, libraries, users, notify_changes, log))
+    if auth_enabled is not None:
+        projections.register(CalibreReaderPositions(store, libraries, auth_enabled, log))
     return columns
 
 
-def projections_for(store, libraries, users, notify_changes, log):
+def projections_for(store, libraries, users, notify_changes, log, auth_enabled=None):
     projections = Projections(store, log)
 
     def drain():
         getattr(users, 'refresh', lambda: None)()  # calibre's users as of this run
         projections.drain()
     projections.background = PeriodicWorker('BookBossProjections', RETRY_SECONDS, drain, log, SETTLE_SECONDS)
-    columns = register_projections(projections, store, libraries, users, notify_changes, log)
+    columns = register_projections(projections, store, libraries, users, notify_changes, log, auth_enabled)
     return projections, columns
 
 
@@ -108,7 +113,8 @@ class ServerServices:
         self.accounts = accounts = CalibreAccounts(ctx.user_manager)
         self.libraries = CalibreLibraries(ctx, accounts)
         self.projections, self.columns = projections_for(self.store, self.libraries, accounts,
-                                                         ctx.notify_changes, log)
+                                                         ctx.notify_changes, log,
+                                                         (lambda: True) if getattr(ctx.opts, 'auth', False) else None)
         self.sync = Sync(self.store, Matcher(self.store, self.libraries), self.projections,
                          status=self.columns, log=log, limits=limits)
         self.downloads = DownloadRecorder(self.sync, log)

@@ -23,9 +23,11 @@ class LibraryInUse(ColumnsError):
 
 
 def add_parser(sub):
-    p = sub.add_parser('columns', help='reading-state columns: show, create, set, owner, option, resync')
-    p.add_argument('action', choices=('show', 'create', 'set', 'owner', 'option', 'resync'))
-    p.add_argument('args', nargs='*', help='set: PURPOSE COLUMN; owner: NAME; option: allow_readonly yes|no')
+    p = sub.add_parser('columns', help='reading-state columns: show, create, set, owner, option, resync, '
+                                       'reader-positions')
+    p.add_argument('action', choices=('show', 'create', 'set', 'owner', 'option', 'resync', 'reader-positions'))
+    p.add_argument('args', nargs='*', help='set: PURPOSE COLUMN; owner: NAME; option: allow_readonly yes|no; '
+                                            "reader-positions: on|off (KOReader positions into calibre's web reader)")
     p.add_argument('--library', help="library folder (default: the calibre GUI's current library)")
     p.add_argument('--user', help='the calibre user whose set this is')
     p.add_argument('--from', dest='from_user', help='owner: the set currently owned by this user')
@@ -161,5 +163,17 @@ def _queue_all(opts, store):
     return queued
 
 
+def reader_positions(opts, store):
+    """Turn the library's KOReader -> calibre web reader positions on or off (on by default);
+    without an argument, show the setting."""
+    from ..reader_positions import bridge_on, set_bridge
+    if len(opts.args) > 1 or (opts.args and opts.args[0] not in ('on', 'off')):
+        raise ColumnsError('usage: columns reader-positions [on|off] [--library PATH]')
+    with open_library(opts) as db:
+        if opts.args:
+            set_bridge(db, opts.args[0] == 'on')
+        return {'library': db.backend.library_path, 'reader_positions': 'on' if bridge_on(db) else 'off'}
+
+
 ACTIONS = {'show': show, 'create': create, 'set': set_column, 'owner': set_owner, 'option': set_option,
-           'resync': resync}
+           'resync': resync, 'reader-positions': reader_positions}

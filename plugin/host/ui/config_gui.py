@@ -14,6 +14,7 @@ from ...core.column_values import NOTHING_MAPPED, PURPOSES, problems
 from ..column_prefs import (column_sets, create_default_columns, field_metadata, owner_of,
                             save_column_sets, set_for, unowned_sets)
 from ..network import sync_url
+from ..reader_positions import bridge_on, set_bridge
 
 PURPOSE_LABELS = {'status': 'Read status', 'percent': 'Progress (%)', 'last_read': 'Last read',
                   'finished': 'Finished', 'started': 'Started', 'position': 'Position',
@@ -119,6 +120,13 @@ class ConfigWidget(QWidget):
                                       'users) and maps them. calibre shows new columns after a restart.')
         self.create_button.clicked.connect(self.create_defaults)
         form.addRow(self.create_button)
+        self.reader_positions = QCheckBox("Also write KOReader positions for calibre's web reader (EPUB books)", box)
+        self.reader_positions.setObjectName('reader_positions')
+        self.reader_positions.setToolTip('calibre\'s web reader, opening an EPUB afresh, starts where KOReader left '
+                                         'it (for the calibre user logged in; needs calibre authentication on). '
+                                         'For every user of this library.')
+        self.reader_positions.setChecked(bridge_on(db))
+        form.addRow(self.reader_positions)
         self.message = _wrapping_label('', box)
         self.message.setObjectName('message')
         form.addRow(self.message)
@@ -217,6 +225,8 @@ class ConfigWidget(QWidget):
                     column_set['owner_account'] = account
         self.sets[:] = keep
         save_column_sets(self.db, keep)
+        if self.reader_positions.isChecked() != bridge_on(self.db):
+            set_bridge(self.db, self.reader_positions.isChecked())
         return self.pending_columns()
 
 

@@ -1,0 +1,82 @@
+"""KOReader → calibre's web reader: the calibre-reader projection (app.ports.Projection).
+
+A user's latest KOReader position in a linked EPUB is written as that calibre user's reader
+position for the book (calibre's `last_read_positions`, one row per user, book and KOReader
+device, device "KOReader: <device name>"), converted to calibre's CFI against the book's own
+EPUB file (core/positions.py). calibre's web reader, opening the book afresh for that user,
+starts there. Positions in calibre belong to logged-in users: with calibre authentication off
+there is nobody to write for, and the bridge is off. A library can turn it off (its
+`reader_positions` preference, namespace "bookboss").
+"""
+
+import os
+import threading
+import zipfile
+
+from ..core.books import BookFormat
+from ..core.positions import Book as EpubBook
+from . import calibre_compat
+from .column_prefs import NAMESPACE
+
+DEVICE_PREFIX = 'KOReader: '
+FORMAT = 'EPUB'
+
+
+def bridge_on(db):
+    return bool(db.pref('reader_positions', True, namespace=NAMESPACE))
+
+
+def set_bridge(db, on):
+    db.set_pref('reader_positions', bool(on), namespace=NAMESPACE)
+
+
+class CalibreReaderPositions:
+
+    name = 'reader_positions'
+
+    def __init__(self, store, libraries, auth_enabled, log):
+        """libraries: db_for(user, library_uuid); auth_enabled() -> whether calibre's
+        authentication is on for this server."""
+        self.store, self.libraries, self.auth_enabled, self.log = store, libraries, auth_enabled, log
+        self.lock = threading.Lock()
+        self.books = {}  # EPUB path -> ((mtime_ns, size), EpubBook)
+
+    def apply(self, user, book):
+        """Write the user's KOReader position of the book's EPUB into calibre; {device: cfi}
+        written ({} when there is nothing to write)."""
+        if not self.auth_enabled():
+            return {}
+        db = self.libraries.db_for(user, book.library_uuid)
+        if db is None or not bridge_on(db):
+            return {}
+        position = self.store.book_position(user, BookFormat(book, FORMAT))
+        path = db.format_abspath(book.book_id, FORMAT) if position is not None else None
+        if not path:
+            return {}
+        converted = self._epub(path).to_cfi(position['progress'])
+        if converted is None:
+            return {}
+        device = DEVICE_PREFIX + position['device']
+        for row in calibre_compat.reader_positions(db, book.book_id, FORMAT, user):
+            if row['device'] == device and row['cfi'] == converted.position \
+                    and abs((row.get('pos_frac') or 0) - position['percentage']) < 1e-9:
+                return {}
+        calibre_compat.set_reader_position(db, book.book_id, FORMAT, user, device, converted.position,
+                                           position['timestamp'], position['percentage'])
+        return {device: converted.position}
+
+    def _epub(self, path):
+        st = os.stat(path)
+        stamp = (st.st_mtime_ns, st.st_size)
+        with self.lock:
+            kept = self.books.get(path)
+            if kept is not None and kept[0] == stamp:
+                return kept[1]
+        with zipfile.ZipFile(path) as z:
+            files = {name: z.read(name) for name in z.namelist()}
+        epub = EpubBook(files.__getitem__)
+        with self.lock:
+            if len(self.books) > 32:
+                self.books.clear()
+            self.books[path] = (stamp, epub)
+        return epub

@@ -1,0 +1,96 @@
+"""KOReader → calibre's web reader: a push for a linked EPUB becomes the calibre user's reader
+position for the book (read back through calibre-server's own /book-get-last-read-position),
+converted against the book's own EPUB; nothing is written with calibre authentication off."""
+
+import json
+import time
+import zipfile
+
+import pytest
+
+from harness import CalibreServer
+from koreader_client import Device, basic, partial_md5
+from probe_book import FILES
+
+
+@pytest.fixture(scope='module')
+def library(home, tmp_path_factory):
+    epub = tmp_path_factory.mktemp('probe') / 'probe.epub'
+    with zipfile.ZipFile(epub, 'w') as z:
+        z.writestr('mimetype', 'application/epub+zip')
+        for name, text in FILES.items():
+            z.writestr(name, text)
+    library = home.library('Library', [])
+    home.run('calibredb', '--library-path', library, 'add', str(epub))
+    home.add_user('alice', 'pw')
+    return library
+
+
+def reader_positions(server, user='alice'):
+    status, _, raw = server.request('GET', '/book-get-last-read-position/Library/1-EPUB',
+                                    headers=basic(user, 'pw'))
+    assert status == 200, raw
+    return json.loads(raw)['1:EPUB']
+
+
+def wait_for_positions(server, count):
+    for _ in range(100):
+        rows = reader_positions(server)
+        if len(rows) >= count:
+            return rows
+        time.sleep(0.1)
+    return rows
+
+
+def test_a_koreader_push_becomes_the_users_calibre_reader_position(home, library):
+    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    try:
+        kobo = Device(server, 'alice', 'pw', 'Kobo Libra 2')
+        data, _ = kobo.download('/get/epub/1/Library')
+        document = partial_md5(data)
+        kobo.push(document, 0.25, progress='/body/DocFragment[1]/body/p[1]/text().7')  # "world"
+        (row,) = wait_for_positions(server, 1)
+        assert row['device'] == 'KOReader: Kobo Libra 2' and row['cfi'] == 'epubcfi(/2/2/4/2/1:13)'
+        assert row['pos_frac'] == 0.25 and abs(row['epoch'] - time.time()) < 60
+        kindle = Device(server, 'alice', 'pw', 'Kindle')
+        kindle.push(document, 0.4, progress='/body[1]/DocFragment[2]/body[1]/p[1]/text()[1].0')  # non-linear c2
+        rows = {r['device']: r for r in wait_for_positions(server, 2)}
+        assert rows['KOReader: Kindle']['cfi'] == 'epubcfi(/6/2/4/2/1:0)'  # calibre puts c2 last
+        assert rows['KOReader: Kobo Libra 2']['cfi'] == 'epubcfi(/2/2/4/2/1:13)'  # one row per device
+    finally:
+        server.stop()
+
+
+def test_with_calibre_authentication_off_nothing_is_written(home, library):
+    server = CalibreServer(home, [library]).start()
+    try:
+        kobo = Device(server, 'alice', 'pw', 'Kobo Clara')
+        data, _ = kobo.download('/get/epub/1/Library')
+        kobo.push(partial_md5(data), 0.6, progress='/body/DocFragment[1]/body/p[2]/text()[2].1')
+        time.sleep(1)
+    finally:
+        server.stop()
+    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    try:
+        assert 'KOReader: Kobo Clara' not in {r['device'] for r in reader_positions(server)}
+    finally:
+        server.stop()
+
+
+def test_a_library_can_turn_the_bridge_off(home, library):
+    def setting(*args):
+        out = home.run('calibre-debug', '-r', 'BookBoss', '--', 'columns', 'reader-positions', *args,
+                       '--library', library, '--json').stdout
+        return json.loads(out)['reader_positions']
+    assert setting() == 'on'
+    assert setting('off') == 'off'
+    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    try:
+        kobo = Device(server, 'alice', 'pw', 'Kobo Sage')
+        data, _ = kobo.download('/get/epub/1/Library')
+        kobo.push(partial_md5(data), 0.7, progress='/body/DocFragment[1]/body/p[2]/text()[2].1')
+        time.sleep(1)
+        assert 'KOReader: Kobo Sage' not in {r['device'] for r in reader_positions(server)}
+    finally:
+        server.stop()
+    assert setting('on') == 'on'
