@@ -66,6 +66,16 @@ class PageSite(Protocol):
     def lan_addresses(self) -> Iterable[str]: ...
 
 
+class ReaderPositionSource(Protocol):
+    """Another reader's position of a user's book (calibre's web reader), for pulls."""
+
+    def newer_than(self, user: str, fmt: BookFormat, answer: Optional[dict]) -> Optional[dict]:
+        """A progress record ({'percentage', 'progress', 'device', 'device_id', 'timestamp'}) when
+        that reader holds a position of the book format newer than answer (what the pull would
+        answer otherwise, or None) that converts to a KOReader position that resolves and names
+        another element; else None."""
+
+
 class Request(Protocol):
     """One KOReader request as the kosync API sees it, whatever server carried it (calibre's
     own request objects in a server, WSGI in the tests)."""

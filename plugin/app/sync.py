@@ -23,12 +23,12 @@ PRUNE_EVERY = 32
 class Sync:
 
     def __init__(self, store, matcher=None, projections=None, status=None, log=print, clock=time.time,
-                 limits=Limits()):
+                 limits=Limits(), reader=None):
         """matcher: app.matching.Matcher, or None where calibre's permissions cannot be asked
         (the command line: documents then bind at the user's next sync); projections:
         app.projections.Projections or None; status: a ReadingStatusSource or None; limits:
-        core.limits.Limits."""
-        self.store, self.matcher, self.projections = store, matcher, projections
+        core.limits.Limits; reader: a ReaderPositionSource (calibre's web reader) or None."""
+        self.store, self.matcher, self.projections, self.reader = store, matcher, projections, reader
         self.status, self.log, self.clock, self.limits = status, log, clock, limits
         self.lock = threading.Lock()
         self.pushes = {}  # user -> pushes seen by this process, for pruning
@@ -85,8 +85,22 @@ class Sync:
         if fmt != linked:  # newly matched, or the linked book is no longer visible
             if fmt is not None:
                 self.link(user, document, fmt)
-            return self.store.position_for(user, document, fmt)
-        return newer_position(own, linked_position, document)
+            answer = self.store.position_for(user, document, fmt)
+        else:
+            answer = newer_position(own, linked_position, document)
+        return self._from_reader(user, document, fmt, answer) if fmt is not None else answer
+
+    def _from_reader(self, user, document, fmt, answer):
+        """A newer position of the book in another reader (calibre's web reader), converted, or
+        answer. Another reader never fails a pull, and never changes the reading state."""
+        if self.reader is None:
+            return answer
+        try:
+            newer = self.reader.newer_than(user, fmt, answer)
+        except Exception:
+            self.log('BookBoss: could not read the calibre reader position:\n' + traceback.format_exc())
+            return answer
+        return dict(newer, document=document) if newer else answer
 
     # -- links --------------------------------------------------------------------------
 

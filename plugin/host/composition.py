@@ -116,7 +116,8 @@ class ServerServices:
                                                          ctx.notify_changes, log,
                                                          (lambda: True) if getattr(ctx.opts, 'auth', False) else None)
         self.sync = Sync(self.store, Matcher(self.store, self.libraries), self.projections,
-                         status=self.columns, log=log, limits=limits)
+                         status=self.columns, log=log, limits=limits,
+                         reader=self.projections.registered.get(CalibreReaderPositions.name))
         self.downloads = DownloadRecorder(self.sync, log)
         guard = AccountGuard(self.store, accounts, log)
         authenticator = Authenticator(accounts, throttle_for(ctx.opts), trusted_proxies=config.prefs()['trusted_proxies'],

@@ -9,17 +9,21 @@ there is nobody to write for, and the bridge is off. A library can turn it off (
 `reader_positions` preference, namespace "bookboss").
 """
 
+import hashlib
 import os
 import threading
 import zipfile
 
 from ..core.books import BookFormat
 from ..core.positions import Book as EpubBook
+from ..core.xpointer import CLASSIC, EXPLICIT, TEXT, NotAnXPointer, parse
 from . import calibre_compat
 from .column_prefs import NAMESPACE
 
 DEVICE_PREFIX = 'KOReader: '
 FORMAT = 'EPUB'
+READER_DEVICE = 'calibre reader'
+READER_DEVICE_ID = hashlib.md5(b'BookBoss: calibre web reader').hexdigest().upper()
 
 
 def bridge_on(db):
@@ -65,6 +69,35 @@ class CalibreReaderPositions:
                                            position['timestamp'], position['percentage'])
         return {device: converted.position}
 
+    def newer_than(self, user, fmt, answer):
+        """calibre → KOReader (app.ports.ReaderPositionSource): the user's newest calibre web-reader
+        position of the book's EPUB (not one BookBoss wrote) when newer than answer, as a
+        KOReader position in the form the device last pushed; None when there is none, when it
+        does not convert, or when it names the element answer already names."""
+        if fmt.format != FORMAT or not self.auth_enabled():
+            return None
+        db = self.libraries.db_for(user, fmt.book.library_uuid)
+        if db is None or not bridge_on(db):
+            return None
+        rows = [r for r in calibre_compat.reader_positions(db, fmt.book.book_id, FORMAT, user)
+                if r.get('cfi') and not str(r.get('device') or '').startswith(DEVICE_PREFIX)]
+        if not rows:
+            return None
+        row = max(rows, key=lambda r: r.get('epoch') or 0)
+        if answer is not None and (row.get('epoch') or 0) <= answer['timestamp']:
+            return None
+        path = db.format_abspath(fmt.book.book_id, FORMAT)
+        if not path:
+            return None
+        last = _parsed(answer['progress']) if answer is not None else None
+        converted = self._epub(path).to_xpointer(row['cfi'], EXPLICIT if last and last.form == EXPLICIT else CLASSIC)
+        if converted is None:
+            return None
+        if last is not None and _element(last) == _element(parse(converted.position)):
+            return None  # the web reader re-posts its position on open: nothing new to offer
+        return {'percentage': float(row.get('pos_frac') or 0), 'progress': converted.position,
+                'device': READER_DEVICE, 'device_id': READER_DEVICE_ID, 'timestamp': int(row['epoch'])}
+
     def _epub(self, path):
         st = os.stat(path)
         stamp = (st.st_mtime_ns, st.st_size)
@@ -80,3 +113,15 @@ class CalibreReaderPositions:
                 self.books.clear()
             self.books[path] = (stamp, epub)
         return epub
+
+
+def _parsed(progress):
+    try:
+        return parse(progress)
+    except NotAnXPointer:
+        return None
+
+
+def _element(pointer):
+    """(chapter, element steps) of a pointer: what it names at element level."""
+    return pointer.fragment, tuple((s.name, s.index or 1) for s in pointer.steps if s.name != TEXT)

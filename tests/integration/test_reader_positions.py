@@ -94,3 +94,33 @@ def test_a_library_can_turn_the_bridge_off(home, library):
     finally:
         server.stop()
     assert setting('on') == 'on'
+
+
+def test_a_position_set_in_calibres_web_reader_is_offered_to_koreader_until_koreader_moves_on(home, library):
+    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+
+    def web_reader_at(cfi, pos_frac):
+        time.sleep(1.1)  # calibre's epoch must be newer than the last push's whole second
+        status, _, raw = server.request('POST', '/book-set-last-read-position/Library/1/EPUB',
+                                        {'device': 'browser-1', 'cfi': cfi, 'pos_frac': pos_frac},
+                                        dict(basic('alice', 'pw'), **{'Content-Type': 'application/json'}))
+        assert status == 200, raw
+    try:
+        kobo = Device(server, 'alice', 'pw', 'Kobo Libra 2')
+        data, _ = kobo.download('/get/epub/1/Library')
+        document = partial_md5(data)
+        kobo.push(document, 0.25, progress='/body/DocFragment[1]/body/p[1]/text().7')
+        web_reader_at('epubcfi(/2/2/4/6/1:5)', 0.5)  # "t" of "three"
+        offered = kobo.pull(document)
+        assert offered['progress'] == '/body/DocFragment[1]/body/p[2]/text()[2].1'  # the probe vector's pointer
+        assert (offered['percentage'], offered['device']) == (0.5, 'calibre reader') and offered['document'] == document
+        kobo.push(document, 0.55, progress=offered['progress'])  # KOReader jumped there and moves on
+        assert kobo.pull(document)['device'] == 'Kobo Libra 2'
+        web_reader_at('epubcfi(/2/2/4/6/1:0)', 0.56)  # the reader re-posts a position in the same paragraph
+        assert kobo.pull(document)['device'] == 'Kobo Libra 2'  # nothing new to offer
+        explicit = Device(server, 'alice', 'pw', 'Kindle')
+        explicit.push(document, 0.6, progress='/body[1]/DocFragment[3]/body[1]/p[1]/text()[1].0')
+        web_reader_at('epubcfi(/2/2/4/30/1:2)', 0.7)  # "epsilon"
+        assert explicit.pull(document)['progress'] == '/body[1]/DocFragment[1]/body[1]/p[10]/text()[1].1'
+    finally:
+        server.stop()

@@ -228,3 +228,41 @@ def test_metadata_file_name_then_title_and_authors_link_exactly_one_visible_book
 def test_normalisation_is_nfkc_casefolded_and_whitespace_collapsed():
     assert normalise('ＤＵＮＥ\u00a0 Messiah') == 'dune messiah'
     assert authors_set('A\nB') == authors_set(['b', 'a'])
+
+
+class Reader:
+    """A stand-in for calibre's web reader (app.ports.ReaderPositionSource)."""
+
+    def __init__(self, newer=None, fails=False):
+        self.newer, self.fails, self.asked = newer, fails, []
+
+    def newer_than(self, user, fmt, answer):
+        self.asked.append((user, fmt, answer and answer['timestamp']))
+        if self.fails:
+            raise RuntimeError('the EPUB cannot be read')
+        return self.newer
+
+
+def test_a_pull_of_a_linked_document_answers_another_readers_newer_position(world, store):
+    store.record_digests([('d', 'served', A, 'alice', None)])
+    world.push('alice', 'd', 0.3, 100)
+    world.sync.reader = Reader({'percentage': 0.6, 'progress': '/body/DocFragment[2]/body', 'device': 'calibre reader',
+                                'device_id': 'CAL', 'timestamp': 200})
+    answer = world.sync.pull('alice', 'd')
+    assert (answer['document'], answer['percentage'], answer['device'], answer['timestamp']) == ('d', 0.6, 'calibre reader', 200)
+    assert world.sync.reader.asked == [('alice', A, 100)]
+    assert store.reading_state('alice', A.book)['percentage'] == 0.3  # another reader never moves the state
+
+
+def test_another_reader_that_fails_or_has_nothing_newer_leaves_the_pull_as_it_was(world, store):
+    store.record_digests([('d', 'served', A, 'alice', None)])
+    world.push('alice', 'd', 0.3, 100)
+    for reader in (Reader(fails=True), Reader(None)):
+        world.sync.reader = reader
+        assert world.sync.pull('alice', 'd')['percentage'] == 0.3
+
+
+def test_an_unlinked_document_never_asks_another_reader(world):
+    world.push('alice', 'unknown', 0.3, 100)
+    world.sync.reader = Reader({'percentage': 0.9})
+    assert world.sync.pull('alice', 'unknown')['percentage'] == 0.3 and world.sync.reader.asked == []
