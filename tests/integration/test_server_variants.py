@@ -107,6 +107,7 @@ def test_without_calibre_auth_the_page_gives_instructions_and_says_how_to_enable
         assert status == 200 and dict(headers)['Content-Type'] == 'text/html; charset=utf-8'
         assert 'http://books.example.org:8080/koreader' in page and 'loopback-warning' not in page
         assert 'id="no-auth"' in page and '--enable-auth' in page and 'id="devices"' not in page
+        assert 'id="no-reader-bridge"' in page and "calibre's web reader" in page
         # KOReader's own requests are unaffected
         assert srv.request('GET', '/koreader/healthcheck')[2] == b'{"state":"OK"}'
     finally:

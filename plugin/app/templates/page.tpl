@@ -64,6 +64,8 @@ Use one of this server's network addresses instead:
 <p class="warn" id="no-auth">This calibre server runs without authentication, so this page cannot know who you are.
 To see your devices and unmatched books here, turn on authentication: start <code>calibre-server --enable-auth --auth-mode basic</code>,
 or in the calibre GUI Preferences → Sharing over the net → <em>Require username and password</em>.</p>
+<p class="warn" id="no-reader-bridge">For the same reason KOReader positions are not passed to calibre's web reader (and back):
+calibre keeps reader positions per logged-in user, and here nobody is logged in.</p>
 % else:
 <h2>Your devices</h2>
 % if devices:
