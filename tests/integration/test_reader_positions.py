@@ -124,3 +124,32 @@ def test_a_position_set_in_calibres_web_reader_is_offered_to_koreader_until_kore
         assert explicit.pull(document)['progress'] == '/body[1]/DocFragment[1]/body[1]/p[10]/text()[1].1'
     finally:
         server.stop()
+
+
+PDF = (b'%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n'
+       b'3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n')
+
+
+def test_a_pdf_and_an_unlinked_document_sync_as_before(home, library, tmp_path):
+    pdf = tmp_path / 'paged.pdf'
+    pdf.write_bytes(PDF)
+    home.run('calibredb', '--library-path', library, 'add', str(pdf))  # book 2, PDF only
+    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    try:
+        status, _, raw = server.request('POST', '/book-set-last-read-position/Library/1/EPUB',
+                                        {'device': 'browser-2', 'cfi': 'epubcfi(/2/2/4/30/1:2)', 'pos_frac': 0.9},
+                                        dict(basic('alice', 'pw'), **{'Content-Type': 'application/json'}))
+        assert status == 200, raw
+        kobo = Device(server, 'alice', 'pw', 'Kobo Elipsa')
+        data, _ = kobo.download('/get/pdf/2/Library')
+        paged = partial_md5(data)
+        kobo.push(paged, 0.3, progress='12')
+        kobo.push('sideloaded00000000000000000000ff', 0.4, progress='/body/DocFragment[1]/body/p[1]/text().0')
+        time.sleep(1)
+        assert (kobo.pull(paged)['progress'], kobo.pull(paged)['device']) == ('12', 'Kobo Elipsa')
+        unlinked = kobo.pull('sideloaded00000000000000000000ff')
+        assert (unlinked['percentage'], unlinked['device']) == (0.4, 'Kobo Elipsa')
+        _, _, raw = server.request('GET', '/book-get-last-read-position/Library/2-PDF', headers=basic('alice', 'pw'))
+        assert json.loads(raw)['2:PDF'] == []  # nothing written for a PDF
+    finally:
+        server.stop()
