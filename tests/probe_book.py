@@ -60,3 +60,29 @@ CONTAINER = '''<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:na
 <rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>'''
 FILES = {'META-INF/container.xml': CONTAINER, 'OEBPS/content.opf': OPF, 'OEBPS/c1.xhtml': C1, 'OEBPS/c2.xhtml': C2,
          'OEBPS/c3.xhtml': C3}
+
+# A second probe book: nested lists and tables, non-ASCII text, an image between blocks.
+L1 = '''<?xml version="1.0" encoding="utf-8"?>
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title>l1</title></head><body>
+<h1>Listes imbriquées — Überschrift</h1>
+<ul>
+  <li>one
+    <ul>
+      <li>one.<em>a</em> tail</li>
+      <li>one.b
+        <ol><li>deep «x»</li><li>deeper ζ</li></ol>
+      </li>
+    </ul>
+  </li>
+  <li>two <b>bold</b> end</li>
+</ul>
+<table>
+  <tr><th>head 1</th><th>head 2</th></tr>
+  <tr><td>cell <i>i</i> one</td><td><table><tr><td>inner cell</td></tr></table></td></tr>
+</table>
+<p>before<img src="x.png" alt=""/>after the image</p>
+<dl><dt>term</dt><dd>definition &amp; more</dd></dl>
+</body></html>
+'''
+L_OPF = OPF.replace('c1.xhtml', 'l1.xhtml').replace('<itemref idref="c2" linear="no"/><itemref idref="c3"/>', '')
+LIST_FILES = {'META-INF/container.xml': CONTAINER, 'OEBPS/content.opf': L_OPF, 'OEBPS/l1.xhtml': L1}

@@ -120,11 +120,12 @@ class Book:
         if found is None or (point is not None and point.element is body and point.chunk is None):
             found, quality = ((), None), CHAPTER
         pointer = XPointer(index + 1, found[0], found[1], form)
-        text = write(pointer, form)
+        one = len(self.spine) == 1
+        text = write(pointer, form, one)
         check = model.resolve_steps(body, pointer.steps, pointer.offset)
         if check is None:  # never hand KOReader something it cannot resolve
             pointer, quality, check = pointer.chapter._replace(form=form), CHAPTER, model.Point(body)
-            text = write(pointer, form)
+            text = write(pointer, form, one)
         return Conversion(text, quality, _text_at(check))
 
 

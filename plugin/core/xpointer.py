@@ -98,9 +98,10 @@ def parse(text):
     return XPointer(fragment, tuple(rest), int(offset) if offset is not None else None, form, body)
 
 
-def write(pointer, form=None):
+def write(pointer, form=None, one_fragment=False):
     """The pointer as text in form (default: its own): CLASSIC writes steps as they are (the
-    converter leaves an index out where crengine does), EXPLICIT indexes every step."""
+    converter leaves an index out where crengine does; one_fragment: a book of one spine item,
+    whose DocFragment crengine leaves unindexed), EXPLICIT indexes every step."""
     form = form or pointer.form
     if form == EXPLICIT:
         out = f'/body[1]/DocFragment[{pointer.fragment}]'
@@ -108,7 +109,7 @@ def write(pointer, form=None):
             out += '/body[1]' + ''.join('/' + str(s if s.name.isdigit() else Step(s.name, s.index or 1))
                                         for s in pointer.steps)
     else:
-        out = f'/body/DocFragment[{pointer.fragment}]'
+        out = '/body/DocFragment' if one_fragment and pointer.fragment == 1 else f'/body/DocFragment[{pointer.fragment}]'
         if pointer.body:
             out += '/body' + ''.join('/' + str(s) for s in pointer.steps)
     if pointer.offset is not None:
