@@ -3,6 +3,7 @@ position for the book (read back through calibre-server's own /book-get-last-rea
 converted against the book's own EPUB; nothing is written with calibre authentication off."""
 
 import json
+import os
 import time
 import zipfile
 
@@ -11,6 +12,10 @@ import pytest
 from harness import CalibreServer
 from koreader_client import Device, basic, partial_md5
 from probe_book import FILES
+
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'data',
+                       'crengine_probe_vectors.json'), encoding='utf-8') as f:
+    CRENGINE = json.load(f)['books']['probe']['20240114']
 
 
 @pytest.fixture(scope='module')
@@ -110,9 +115,10 @@ def test_a_position_set_in_calibres_web_reader_is_offered_to_koreader_until_kore
         data, _ = kobo.download('/get/epub/1/Library')
         document = partial_md5(data)
         kobo.push(document, 0.25, progress='/body/DocFragment[1]/body/p[1]/text().7')
-        web_reader_at('epubcfi(/2/2/4/6/1:5)', 0.5)  # "t" of "three"
+        web_reader_at('epubcfi(/2/2/4/6/1:7)', 0.5)  # "r" of "three": "one " is 4 UTF-16 units, " th" 3 more
         offered = kobo.pull(document)
-        assert offered['progress'] == '/body/DocFragment[1]/body/p[2]/text()[2].1'  # the probe vector's pointer
+        assert offered['progress'] == '/body/DocFragment[1]/body/p[2]/text()[2].3'
+        assert [offered['progress'], 'ree'] in CRENGINE  # what real crengine gives for that character
         assert (offered['percentage'], offered['device']) == (0.5, 'calibre reader') and offered['document'] == document
         kobo.push(document, 0.55, progress=offered['progress'])  # KOReader jumped there and moves on
         assert kobo.pull(document)['device'] == 'Kobo Libra 2'
@@ -151,5 +157,32 @@ def test_a_pdf_and_an_unlinked_document_sync_as_before(home, library, tmp_path):
         assert (unlinked['percentage'], unlinked['device']) == (0.4, 'Kobo Elipsa')
         _, _, raw = server.request('GET', '/book-get-last-read-position/Library/2-PDF', headers=basic('alice', 'pw'))
         assert json.loads(raw)['2:PDF'] == []  # nothing written for a PDF
+    finally:
+        server.stop()
+
+
+def test_a_book_whose_epub_file_is_missing_syncs_as_before(home, library):
+    # last in this module: it removes book 1's EPUB file from the library folder
+    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    try:
+        kobo = Device(server, 'alice', 'pw', 'Kobo Nia')
+        data, _ = kobo.download('/get/epub/1/Library')
+        document = partial_md5(data)
+    finally:
+        server.stop()
+    book_folder = next(os.path.join(root) for root, _, files in os.walk(library)
+                       if any(f.endswith('.epub') for f in files))
+    for name in os.listdir(book_folder):
+        if name.endswith('.epub'):
+            os.remove(os.path.join(book_folder, name))
+    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    try:
+        kobo = Device(server, 'alice', 'pw', 'Kobo Nia')
+        kobo.push(document, 0.65, progress='/body/DocFragment[1]/body/p[4]/text()[2].0')
+        time.sleep(1)
+        assert 'KOReader: Kobo Nia' not in {r['device'] for r in reader_positions(server)}
+        pulled = kobo.pull(document)
+        assert (pulled['percentage'], pulled['device']) == (0.65, 'Kobo Nia')
+        assert 'Traceback' not in server.output()
     finally:
         server.stop()
