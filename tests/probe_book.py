@@ -86,3 +86,13 @@ L1 = '''<?xml version="1.0" encoding="utf-8"?>
 '''
 L_OPF = OPF.replace('c1.xhtml', 'l1.xhtml').replace('<itemref idref="c2" linear="no"/><itemref idref="c3"/>', '')
 LIST_FILES = {'META-INF/container.xml': CONTAINER, 'OEBPS/content.opf': L_OPF, 'OEBPS/l1.xhtml': L1}
+
+
+def write_epub(path, files=None):
+    """The book's files zipped as an EPUB (mimetype first); returns path."""
+    import zipfile
+    with zipfile.ZipFile(path, 'w') as z:
+        z.writestr('mimetype', 'application/epub+zip')
+        for name, text in (FILES if files is None else files).items():
+            z.writestr(name, text)
+    return path

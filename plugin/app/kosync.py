@@ -173,9 +173,7 @@ class WsgiRequest:
             length = int(self.environ.get('CONTENT_LENGTH') or -1)
         except ValueError:
             length = -1
-        if length > limit:
-            return b'x' * (limit + 1)  # over the cap: not read at all
-        return self.environ['wsgi.input'].read(limit + 1 if length < 0 else length)
+        return self.environ['wsgi.input'].read(limit + 1 if length < 0 or length > limit else length)
 
 
 def _wsgi_text(value):

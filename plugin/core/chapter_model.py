@@ -338,7 +338,7 @@ def resolve_cfi_path(body, path):
     m = _CFI.match(path or '')
     if m is None:
         return None
-    steps = [int(re.match(r'/(\d+)', s).group(1)) for s in re.findall(r'/\d+(?:\[[^\]]*\])?', m.group('steps'))]
+    steps = [int(n) for n in re.findall(r'/(\d+)(?:\[[^\]]*\])?', m.group('steps'))]
     if steps[:2] != [2, 4]:
         return None
     at = body

@@ -11,7 +11,7 @@ it says which it is.
 import posixpath
 import re
 import xml.etree.ElementTree as ET
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 from . import chapter_model as model
 from .xpointer import BOXING, CLASSIC, TEXT, V1, NotAnXPointer, XPointer, parse, write
@@ -32,8 +32,9 @@ class SpineItem(NamedTuple):
     exists: bool
 
 
-def read_spine(read):
-    """[SpineItem] in OPF order, for the itemrefs whose idref is in the manifest."""
+def read_spine(read, names=None):
+    """[SpineItem] in OPF order, for the itemrefs whose idref is in the manifest. names: the
+    EPUB's file names, when known (else a file exists when read() can read it)."""
     container = ET.fromstring(read('META-INF/container.xml'))
     rootfile = next(e for e in container.iter() if e.tag.endswith('rootfile'))
     opf_name = rootfile.get('full-path')
@@ -46,13 +47,17 @@ def read_spine(read):
         if href is None:
             continue
         name = posixpath.normpath(posixpath.join(base, href)) if base else href
-        try:
-            read(name)
-            exists = True
-        except (KeyError, OSError):
-            exists = False
+        exists = name in names if names is not None else _readable(read, name)
         items.append(SpineItem(name, (ref.get('linear') or 'yes') != 'no', exists))
     return items
+
+
+def _readable(read, name):
+    try:
+        read(name)
+        return True
+    except (KeyError, OSError):
+        return False
 
 
 def calibre_order(spine):
@@ -63,9 +68,10 @@ def calibre_order(spine):
 
 class Book:
 
-    def __init__(self, read):
+    def __init__(self, read, names=None):
+        """read(name) -> bytes of one file of the EPUB; names: all its file names, when known."""
         self.read = read
-        self.spine = read_spine(read)
+        self.spine = read_spine(read, None if names is None else frozenset(names))
         self.order = calibre_order(self.spine)
         self.bodies = {}
 

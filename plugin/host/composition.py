@@ -72,13 +72,16 @@ def register_projections(projections, store, libraries, users, notify_changes, l
     return columns
 
 
-def projections_for(store, libraries, users, notify_changes, log, auth_enabled=None):
+def projections_for(store, libraries, users, notify_changes, log, auth_enabled=None, background=True):
+    """(projections, columns); background: a writer thread applies the queued writes (servers),
+    else they are applied at once, on the caller's thread."""
     projections = Projections(store, log)
 
     def drain():
         getattr(users, 'refresh', lambda: None)()  # calibre's users as of this run
         projections.drain()
-    projections.background = PeriodicWorker('BookBossProjections', RETRY_SECONDS, drain, log, SETTLE_SECONDS)
+    if background:
+        projections.background = PeriodicWorker('BookBossProjections', RETRY_SECONDS, drain, log, SETTLE_SECONDS)
     columns = register_projections(projections, store, libraries, users, notify_changes, log, auth_enabled)
     return projections, columns
 
@@ -179,8 +182,8 @@ def command_line_sync():
 
 def library_projections(store, db, user_names, log=print):
     """The command line's projections over one library it opened (an administrator's action:
-    every user may write it); (projections, columns)."""
-    return projections_for(store, OneLibrary(db), AdministratorUsers(user_names), None, log)
+    every user may write it), applied at once; (projections, columns)."""
+    return projections_for(store, OneLibrary(db), AdministratorUsers(user_names), None, log, background=False)
 
 
 class OneLibrary:
@@ -225,6 +228,5 @@ def gui_sync(db, user_names):
         if _servers:
             return _servers[0].sync
     store = sidecar()
-    projections, columns = library_projections(store, db, user_names, to_stderr)
-    projections.background = None  # applied at once, on the GUI's thread
+    projections, columns = library_projections(store, db, user_names, to_stderr)  # on the GUI's thread
     return Sync(store, projections=projections, status=columns, log=to_stderr)

@@ -20,6 +20,13 @@ def lan_addresses():
     return [a for i, a in enumerate(found) if a not in found[:i] and not a.startswith('127.')]
 
 
+EVERY_INTERFACE = ('', '0.0.0.0', '::', '[::]')  # and None (calibre 9.x's default)
+
+
+def listens_everywhere(listen_on):
+    return (listen_on or '').strip() in EVERY_INTERFACE
+
+
 def sync_url(listen_on, port, url_prefix='', public_url='', lan=None):
     """The URL a device types into KOReader (Progress sync > Custom sync server), on every
     calibre line: public_url when set (behind a proxy); else the address calibre listens on,
@@ -28,7 +35,7 @@ def sync_url(listen_on, port, url_prefix='', public_url='', lan=None):
     if public_url:
         return public_url.rstrip('/') + '/koreader'
     host = (listen_on or '').strip()
-    if host in ('', '0.0.0.0', '::', '[::]'):
+    if listens_everywhere(host):
         addresses = lan_addresses() if lan is None else lan
         host = addresses[0] if addresses else 'THIS-COMPUTER'
     if ':' in host and not host.startswith('['):

@@ -105,9 +105,12 @@ class CalibreReaderPositions:
             kept = self.books.get(path)
             if kept is not None and kept[0] == stamp:
                 return kept[1]
+        def read(name):  # the files a conversion needs, once each (EpubBook keeps the chapters it parsed)
+            with zipfile.ZipFile(path) as z:
+                return z.read(name)
         with zipfile.ZipFile(path) as z:
-            files = {name: z.read(name) for name in z.namelist()}
-        epub = EpubBook(files.__getitem__)
+            names = z.namelist()
+        epub = EpubBook(read, names)
         with self.lock:
             if len(self.books) > 32:
                 self.books.clear()

@@ -6,13 +6,12 @@ element-level and a chapter-level KOReader position."""
 import json
 import re
 import time
-import zipfile
 
 import pytest
 
 from harness import CalibreServer
 from koreader_client import Device, basic, partial_md5
-from probe_book import FILES
+from probe_book import FILES, write_epub
 
 # the probe book with a long c2: calibre's reader reported no position for a chapter that fits on one page
 LONG_C2 = FILES['OEBPS/c2.xhtml'].replace('</body>', '<p>' + 'More notes. ' * 600 + '</p>\n</body>')
@@ -22,11 +21,7 @@ from test_setup_page import browser
 
 @pytest.fixture(scope='module')
 def server(home, tmp_path_factory):
-    epub = tmp_path_factory.mktemp('probe') / 'probe.epub'
-    with zipfile.ZipFile(epub, 'w') as z:
-        z.writestr('mimetype', 'application/epub+zip')
-        for name, text in BOOK.items():
-            z.writestr(name, text)
+    epub = write_epub(tmp_path_factory.mktemp('probe') / 'probe.epub', BOOK)
     library = home.library('Library', [])
     home.run('calibredb', '--library-path', library, 'add', str(epub))
     home.add_user('alice', 'pw')

@@ -3,7 +3,6 @@ administrator's change made while the server runs, the way administrators make i
 (`calibre-server --manage-users`, `calibredb` through the server), takes effect at the next
 request."""
 
-import json
 import sqlite3
 
 import pytest

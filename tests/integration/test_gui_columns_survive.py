@@ -4,7 +4,6 @@ OK, then a restart: the mapping is intact and a push writes the columns; a secon
 added later does not stop the first user's columns."""
 
 import json
-import os
 
 import pytest
 

@@ -2,9 +2,8 @@
 quality and the text it reaches, on the probe book of the positions reference."""
 
 import json
-import zipfile
 
-from probe_book import FILES
+from probe_book import write_epub
 
 
 def position(home, *args):
@@ -13,11 +12,7 @@ def position(home, *args):
 
 
 def test_the_position_command_converts_both_ways_and_says_how_well(home, tmp_path):
-    epub = tmp_path / 'probe.epub'
-    with zipfile.ZipFile(epub, 'w') as z:
-        z.writestr('mimetype', 'application/epub+zip')
-        for name, text in FILES.items():
-            z.writestr(name, text)
+    epub = write_epub(tmp_path / 'probe.epub')
     code, out, _ = position(home, str(epub), '--xpointer', '/body/DocFragment[1]/body/p[1]/text().7', '--json')
     assert code == 0 and json.loads(out) == {'cfi': 'epubcfi(/2/2/4/2/1:13)', 'quality': 'exact',
                                              'text': 'world\n  '}

@@ -5,13 +5,12 @@ converted against the book's own EPUB; nothing is written with calibre authentic
 import json
 import os
 import time
-import zipfile
 
 import pytest
 
 from harness import CalibreServer
 from koreader_client import Device, basic, partial_md5
-from probe_book import FILES
+from probe_book import write_epub
 
 with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'data',
                        'crengine_probe_vectors.json'), encoding='utf-8') as f:
@@ -20,15 +19,22 @@ with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 @pytest.fixture(scope='module')
 def library(home, tmp_path_factory):
-    epub = tmp_path_factory.mktemp('probe') / 'probe.epub'
-    with zipfile.ZipFile(epub, 'w') as z:
-        z.writestr('mimetype', 'application/epub+zip')
-        for name, text in FILES.items():
-            z.writestr(name, text)
+    epub = write_epub(tmp_path_factory.mktemp('probe') / 'probe.epub')
     library = home.library('Library', [])
     home.run('calibredb', '--library-path', library, 'add', str(epub))
     home.add_user('alice', 'pw')
     return library
+
+
+def server_with_auth(home, library):
+    return CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+
+
+def device_with(server, name, href='/get/epub/1/Library'):
+    """alice's KOReader device after downloading href: (device, the document KOReader computes)."""
+    device = Device(server, 'alice', 'pw', name)
+    data, _ = device.download(href)
+    return device, partial_md5(data)
 
 
 def reader_positions(server, user='alice'):
@@ -48,11 +54,9 @@ def wait_for_positions(server, count):
 
 
 def test_a_koreader_push_becomes_the_users_calibre_reader_position(home, library):
-    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    server = server_with_auth(home, library)
     try:
-        kobo = Device(server, 'alice', 'pw', 'Kobo Libra 2')
-        data, _ = kobo.download('/get/epub/1/Library')
-        document = partial_md5(data)
+        kobo, document = device_with(server, 'Kobo Libra 2')
         kobo.push(document, 0.25, progress='/body/DocFragment[1]/body/p[1]/text().7')  # "world"
         (row,) = wait_for_positions(server, 1)
         assert row['device'] == 'KOReader: Kobo Libra 2' and row['cfi'] == 'epubcfi(/2/2/4/2/1:13)'
@@ -69,13 +73,12 @@ def test_a_koreader_push_becomes_the_users_calibre_reader_position(home, library
 def test_with_calibre_authentication_off_nothing_is_written(home, library):
     server = CalibreServer(home, [library]).start()
     try:
-        kobo = Device(server, 'alice', 'pw', 'Kobo Clara')
-        data, _ = kobo.download('/get/epub/1/Library')
-        kobo.push(partial_md5(data), 0.6, progress='/body/DocFragment[1]/body/p[2]/text()[2].1')
+        kobo, document = device_with(server, 'Kobo Clara')
+        kobo.push(document, 0.6, progress='/body/DocFragment[1]/body/p[2]/text()[2].1')
         time.sleep(1)
     finally:
         server.stop()
-    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    server = server_with_auth(home, library)
     try:
         assert 'KOReader: Kobo Clara' not in {r['device'] for r in reader_positions(server)}
     finally:
@@ -89,11 +92,10 @@ def test_a_library_can_turn_the_bridge_off(home, library):
         return json.loads(out)['reader_positions']
     assert setting() == 'on'
     assert setting('off') == 'off'
-    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    server = server_with_auth(home, library)
     try:
-        kobo = Device(server, 'alice', 'pw', 'Kobo Sage')
-        data, _ = kobo.download('/get/epub/1/Library')
-        kobo.push(partial_md5(data), 0.7, progress='/body/DocFragment[1]/body/p[2]/text()[2].1')
+        kobo, document = device_with(server, 'Kobo Sage')
+        kobo.push(document, 0.7, progress='/body/DocFragment[1]/body/p[2]/text()[2].1')
         time.sleep(1)
         assert 'KOReader: Kobo Sage' not in {r['device'] for r in reader_positions(server)}
     finally:
@@ -102,7 +104,7 @@ def test_a_library_can_turn_the_bridge_off(home, library):
 
 
 def test_a_position_set_in_calibres_web_reader_is_offered_to_koreader_until_koreader_moves_on(home, library):
-    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    server = server_with_auth(home, library)
 
     def web_reader_at(cfi, pos_frac):
         time.sleep(1.1)  # calibre's epoch must be newer than the last push's whole second
@@ -111,9 +113,7 @@ def test_a_position_set_in_calibres_web_reader_is_offered_to_koreader_until_kore
                                         dict(basic('alice', 'pw'), **{'Content-Type': 'application/json'}))
         assert status == 200, raw
     try:
-        kobo = Device(server, 'alice', 'pw', 'Kobo Libra 2')
-        data, _ = kobo.download('/get/epub/1/Library')
-        document = partial_md5(data)
+        kobo, document = device_with(server, 'Kobo Libra 2')
         kobo.push(document, 0.25, progress='/body/DocFragment[1]/body/p[1]/text().7')
         web_reader_at('epubcfi(/2/2/4/6/1:7)', 0.5)  # "r" of "three": "one " is 4 UTF-16 units, " th" 3 more
         offered = kobo.pull(document)
@@ -140,15 +140,13 @@ def test_a_pdf_and_an_unlinked_document_sync_as_before(home, library, tmp_path):
     pdf = tmp_path / 'paged.pdf'
     pdf.write_bytes(PDF)
     home.run('calibredb', '--library-path', library, 'add', str(pdf))  # book 2, PDF only
-    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    server = server_with_auth(home, library)
     try:
         status, _, raw = server.request('POST', '/book-set-last-read-position/Library/1/EPUB',
                                         {'device': 'browser-2', 'cfi': 'epubcfi(/2/2/4/30/1:2)', 'pos_frac': 0.9},
                                         dict(basic('alice', 'pw'), **{'Content-Type': 'application/json'}))
         assert status == 200, raw
-        kobo = Device(server, 'alice', 'pw', 'Kobo Elipsa')
-        data, _ = kobo.download('/get/pdf/2/Library')
-        paged = partial_md5(data)
+        kobo, paged = device_with(server, 'Kobo Elipsa', '/get/pdf/2/Library')
         kobo.push(paged, 0.3, progress='12')
         kobo.push('sideloaded00000000000000000000ff', 0.4, progress='/body/DocFragment[1]/body/p[1]/text().0')
         time.sleep(1)
@@ -163,11 +161,9 @@ def test_a_pdf_and_an_unlinked_document_sync_as_before(home, library, tmp_path):
 
 def test_a_book_whose_epub_file_is_missing_syncs_as_before(home, library):
     # last in this module: it removes book 1's EPUB file from the library folder
-    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    server = server_with_auth(home, library)
     try:
-        kobo = Device(server, 'alice', 'pw', 'Kobo Nia')
-        data, _ = kobo.download('/get/epub/1/Library')
-        document = partial_md5(data)
+        kobo, document = device_with(server, 'Kobo Nia')
     finally:
         server.stop()
     book_folder = next(os.path.join(root) for root, _, files in os.walk(library)
@@ -175,7 +171,7 @@ def test_a_book_whose_epub_file_is_missing_syncs_as_before(home, library):
     for name in os.listdir(book_folder):
         if name.endswith('.epub'):
             os.remove(os.path.join(book_folder, name))
-    server = CalibreServer(home, [library], '--enable-auth', '--auth-mode', 'basic').start()
+    server = server_with_auth(home, library)
     try:
         kobo = Device(server, 'alice', 'pw', 'Kobo Nia')
         kobo.push(document, 0.65, progress='/body/DocFragment[1]/body/p[4]/text()[2].0')

@@ -11,7 +11,7 @@ from qt.core import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QH
                      QPushButton, QTableWidget, QTableWidgetItem, QToolButton, QUrl, QVBoxLayout)
 
 from ..gui_services import GuiServices
-from ..network import sync_url
+from ..network import listens_everywhere, sync_url
 from .config_gui import current_server
 
 
@@ -102,7 +102,7 @@ class BookBossAction(InterfaceAction):
         if not server['running']:
             return error_dialog(self.gui, 'Content server not running',
                                 'Start the content server first (Connect/share > Start Content server).', show=True)
-        url = sync_url('127.0.0.1' if server['listen_on'] in (None, '', '0.0.0.0') else server['listen_on'],
+        url = sync_url('127.0.0.1' if listens_everywhere(server['listen_on']) else server['listen_on'],
                        server['port'], server['url_prefix'])
         open_url(QUrl(url))
 

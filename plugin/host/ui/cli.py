@@ -98,7 +98,7 @@ def position(opts):
     from ...core.xpointer import CLASSIC, EXPLICIT
     try:
         with zipfile.ZipFile(opts.epub) as epub:
-            book = Book(epub.read)
+            book = Book(epub.read, epub.namelist())
             if opts.xpointer:
                 found = book.to_cfi(opts.xpointer)
             else:
