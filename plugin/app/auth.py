@@ -8,6 +8,7 @@ password(name) -> str | None and has_users() -> bool; BookBoss never stores a pa
 import base64
 import hashlib
 import hmac
+from urllib.parse import unquote
 
 from ..core.protocol import unauthorized
 
@@ -64,11 +65,12 @@ class Authenticator:
         self.trusted_proxies = frozenset(trusted_proxies)
         self.log = log
         self.on_login = on_login
-        self.verified = {}  # (user, key) -> the password the key was found to match
+        self.verified = {}  # (user, key, percent_decoded) -> the password the key was found to match
 
-    def authenticate(self, request):
+    def authenticate(self, request, percent_decoded=False):
         """Return the username for the request's credentials (app.ports.Request) or raise a
-        401 KosyncError."""
+        401 KosyncError. percent_decoded: the client sends the password percent-decoded
+        (KOReader's WebDAV client: 'p%41ss' arrives as 'pAss'), which is accepted too."""
         user, key = credentials(request)
         if not user or not key:
             raise unauthorized()
@@ -85,14 +87,15 @@ class Authenticator:
         if not password:  # no such user, or an empty password, which calibre refuses too
             key_matches('x' * 16, key)  # same work as for a real user
             ok = False
-        elif self.verified.get((user, key)) == password:  # the same key for the same password
+        elif self.verified.get((user, key, percent_decoded)) == password:  # the same key for the same password
             ok = True
         else:
-            ok = key_matches(password, key)
+            ok = key_matches(password, key) or (percent_decoded and '%' in password and hmac.compare_digest(
+                unquote(password).encode('utf-8'), key.encode('utf-8')))
             if ok:
                 if len(self.verified) > 1000:
                     self.verified.clear()
-                self.verified[(user, key)] = password
+                self.verified[(user, key, percent_decoded)] = password
         if not ok:
             self.throttle.failed(throttle_key)
             if self.log is not None:

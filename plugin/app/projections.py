@@ -17,10 +17,15 @@ class Projections:
         self.store, self.log = store, log
         self.background = background  # .start() and .wake(): runs drain() (host/background.py)
         self.registered = {}
+        self.steps = []  # work that turns a change into queued writes first (reading uploads)
 
     def register(self, projection):
         self.registered[projection.name] = projection
         return projection
+
+    def add_step(self, step):
+        """step() runs at the start of every drain, before the queued writes are applied."""
+        self.steps.append(step)
 
     @property
     def names(self):
@@ -28,7 +33,7 @@ class Projections:
 
     def queued(self):
         """Writes were queued: apply them soon (in the background) or now."""
-        if not self.registered:
+        if not self.registered and not self.steps:
             return
         if self.background is not None:
             self.background.wake()
@@ -51,6 +56,11 @@ class Projections:
     def drain(self):
         """Apply the queued writes of the projections registered here; failures stay queued.
         Writes queued for a projection this process does not have wait for one that does."""
+        for step in self.steps:
+            try:
+                step()
+            except Exception:
+                self.log('BookBoss: could not prepare the projections:\n' + traceback.format_exc())
         done = []
         for row in self.store.pending_writes():
             projection = self.registered.get(row['projection'])

@@ -7,6 +7,7 @@ document linked later replays its earlier acknowledged pushes), and after the si
 transaction commits, every registered projection (calibre's columns, ...) gets the change.
 """
 
+import hashlib
 import threading
 import time
 import traceback
@@ -15,9 +16,16 @@ from ..core.limits import Limits
 from ..core.protocol import invalid
 from ..core.reading_state import apply_push, replay
 from ..store import StoreError
+from ..store.koreader_statistics import NotStatistics, read_figures
 from ..store.records import newer_position
 
 PRUNE_EVERY = 32
+STATISTICS = 'statistics'  # the projection that shows KOReader's reading statistics
+STATISTICS_FILE = 'statistics.sqlite3'  # what KOReader's statistics sync uploads
+
+
+def is_statistics_file(path):
+    return path.rpartition('/')[2] == STATISTICS_FILE
 
 
 class Sync:
@@ -32,6 +40,8 @@ class Sync:
         self.status, self.log, self.clock, self.limits = status, log, clock, limits
         self.lock = threading.Lock()
         self.pushes = {}  # user -> pushes seen by this process, for pruning
+        if projections is not None and matcher is not None:  # figures are matched within permissions
+            projections.add_step(self.read_statistics)
 
     # -- KOReader ---------------------------------------------------------------------
 
@@ -109,6 +119,7 @@ class Sync:
         True when the link is new; the document's pushes are then replayed into the book."""
         if not self._bind(user, document, fmt):
             return False
+        self.store.reread_statistics([document])
         self._queued()
         return True
 
@@ -133,10 +144,11 @@ class Sync:
     def digests_recorded(self, digests):
         """Late binding after a download, an index run or a send to a device recorded new
         digests: link every stored document they name. (In a server the projections run in the
-        background: a download hook runs while calibre holds the library.)"""
+        background: a download hook runs while calibre holds the library.) Statistics uploads
+        with figures for them are read again."""
+        bound = self.store.reread_statistics(digests) > 0
         if self.matcher is None:
             return
-        bound = False
         for user, document in self.store.users_with_progress(digests):
             linked = self.store.linked_book(user, document)
             fmt = self._match(user, document, linked=linked)
@@ -144,6 +156,40 @@ class Sync:
                 bound = self._bind(user, document, fmt) or bound
         if bound:
             self._queued()
+
+    # -- KOReader's WebDAV uploads (its reading statistics) -------------------------------
+
+    def upload(self, user, path, data, if_match=None):
+        """Store a file KOReader uploads over WebDAV, byte for byte, when if_match (an ETag, '*'
+        or None) holds for the user's file stored now; a statistics database is read into
+        figures in the background (read_statistics). The store's answer: 'created', 'replaced',
+        'precondition failed' or 'too many files'."""
+        statistics = is_statistics_file(path)
+        result = self.store.replace_upload(user, path, data, hashlib.sha1(data).hexdigest(), if_match,
+                                           unread=statistics, max_files=self.limits.uploads_per_user,
+                                           now=int(self.clock()))
+        if statistics and result in ('created', 'replaced'):
+            self._queued()
+        return result
+
+    def read_statistics(self):
+        """Read the statistics uploads not read yet into figures per KOReader document (md5),
+        matched to the book formats each user may see; the statistics projection is queued for
+        every book whose figures changed. An upload that is not a statistics database keeps
+        its bytes and records why it gave nothing. Statistics never change the reading state."""
+        if self.matcher is None:
+            return
+        projection = STATISTICS if self.projections is not None and STATISTICS in self.projections.names else None
+        for upload in self.store.unread_uploads():
+            user = upload['user']
+            try:
+                figures, problem = read_figures(upload['data']), None
+            except NotStatistics as e:
+                figures, problem = [], str(e)
+            for f in figures:
+                f['fmt'] = self._match(user, f['md5'], linked=self.store.linked_book(user, f['md5']))
+            self.store.save_statistics(user, upload['path'], upload['etag'], figures, problem, projection,
+                                       int(self.clock()))
 
     # -- inside ---------------------------------------------------------------------------
 

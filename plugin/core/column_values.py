@@ -16,7 +16,15 @@ PURPOSES = {
     'started': ('datetime',),
     'position': ('text', 'comments'),
     'device': ('text', 'comments'),
+    # KOReader's reading statistics (a WebDAV upload), apart from the progress purposes above
+    'stats_read_time': ('float', 'int', 'text'),  # hours / minutes / "5 h 12 min"
+    'stats_pages_read': ('int', 'text'),  # pages read / "120 / 300"
+    'stats_first_read': ('datetime',),
+    'stats_last_read': ('datetime',),
+    'stats_highlights': ('int',),
+    'stats_notes': ('int',),
 }
+STATISTICS_PURPOSES = tuple(p for p in PURPOSES if p.startswith('stats_'))
 SET_OPTIONS = ('owner', 'allow_readonly')
 LABEL_CHARS = frozenset('abcdefghijklmnopqrstuvwxyz0123456789_')  # calibre labels: [a-z][a-z0-9_]*
 
@@ -29,13 +37,22 @@ DEFAULT_COLUMNS = (
     ('last_read', 'last_read', 'Last read', 'datetime', {'date_format': 'dd MMM yyyy'}),
     ('finished', 'finished', 'Finished', 'datetime', {'date_format': 'dd MMM yyyy'}),
 )
+STATISTICS_COLUMNS = (
+    ('stats_read_time', 'stats_time', 'Reading time', 'float', {'number_format': '{:.1f} h'}),
+    ('stats_pages_read', 'stats_pages', 'Pages read', 'int', {}),
+    ('stats_first_read', 'stats_first', 'First read', 'datetime', {'date_format': 'dd MMM yyyy'}),
+    ('stats_last_read', 'stats_last', 'Last session', 'datetime', {'date_format': 'dd MMM yyyy'}),
+    ('stats_highlights', 'stats_highlights', 'Highlights', 'int', {}),
+    ('stats_notes', 'stats_notes', 'Notes', 'int', {}),
+)
 
 
-def default_labels(user=None):
-    """(purpose, label, heading, datatype, display) of the default set, per user when named."""
+def default_labels(user=None, statistics=False):
+    """(purpose, label, heading, datatype, display) of the default set, per user when named;
+    with statistics, the reading-statistics columns too."""
     suffix = ''.join(c if c in LABEL_CHARS else '_' for c in (user or '').lower()).strip('_')
     out = []
-    for purpose, stem, heading, datatype, display in DEFAULT_COLUMNS:
+    for purpose, stem, heading, datatype, display in DEFAULT_COLUMNS + (STATISTICS_COLUMNS if statistics else ()):
         label = f'kor_{stem}' + (f'_{suffix}' if suffix else '')
         out.append((purpose, label, f'{heading} ({user})' if user else heading, datatype, display))
     return out
@@ -122,6 +139,45 @@ def desired_values(column_set, field_metadata, state, position, tz):
     return want
 
 
+def statistics_values(column_set, field_metadata, figures, tz):
+    """{column: value} the set's statistics columns should show for a book's figures
+    ({'read_time' s, 'pages_read', 'pages', 'first_read', 'last_read' (Unix s), 'highlights',
+    'notes'}; a missing or None figure leaves its column alone)."""
+    want = {}
+    cols = usable(column_set, field_metadata)
+    for purpose in STATISTICS_PURPOSES:
+        column = cols.get(purpose)
+        value = _statistic(purpose, field_metadata[column]['datatype'], figures, tz) if column else None
+        if value is not None:
+            want[column] = value
+    return want
+
+
+def _statistic(purpose, datatype, figures, tz):
+    if purpose == 'stats_read_time':
+        seconds = figures.get('read_time')
+        if seconds is None:
+            return None
+        if datatype == 'float':
+            return round(seconds / 3600, 2)
+        return seconds // 60 if datatype == 'int' else reading_time_text(seconds)
+    if purpose == 'stats_pages_read':
+        read = figures.get('pages_read')
+        if read is None or datatype == 'int':
+            return read
+        return f"{read} / {figures['pages']}" if figures.get('pages') else str(read)
+    if purpose in ('stats_first_read', 'stats_last_read'):
+        when = figures.get(purpose[len('stats_'):])
+        return day_of(when, tz) if when else None
+    return figures.get(purpose[len('stats_'):])
+
+
+def reading_time_text(seconds):
+    """7500 -> '2 h 5 min', 300 -> '5 min'."""
+    hours, minutes = divmod(int(seconds) // 60, 60)
+    return f'{hours} h {minutes} min' if hours else f'{minutes} min'
+
+
 def changed_values(want, current, field_metadata, tz):
     """The subset of want that differs visibly from the current column values."""
     out = {}
@@ -134,8 +190,11 @@ def changed_values(want, current, field_metadata, tz):
         elif datatype == 'bool':
             if bool(old) == bool(value):
                 continue
-        elif datatype in ('int', 'float'):
+        elif datatype == 'int':
             if old is not None and int(old) == value:
+                continue
+        elif datatype == 'float':  # shown to a tenth (hours of reading, a whole percent)
+            if old is not None and round(float(old), 1) == round(value, 1):
                 continue
         elif old == value:
             continue

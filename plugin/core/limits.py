@@ -10,6 +10,16 @@ class Limits(NamedTuple):
     history_per_device: int = 1000       # newest pushes kept per (user, device_id)
     history_days: int = 365              # no push older than this is kept
     page_rows: int = 50                  # rows per table on the /koreader page
+    upload_bytes: int = 64 * 1024 * 1024  # largest WebDAV upload (KOReader's statistics database)
+    uploads_per_user: int = 16           # files a user may keep in their WebDAV folder
+
+    def upload_too_large_message(self):
+        return (f'Upload too large: this server keeps files of at most {self.upload_bytes // (1024 * 1024)} MB '
+                f'(setting upload_bytes). The file stored before is unchanged.')
+
+    def upload_count_message(self):
+        return (f'Too many files: this server keeps at most {self.uploads_per_user} files per user in the '
+                f'WebDAV folder (setting uploads_per_user). Files stored before are unchanged.')
 
     def document_cap_message(self):
         return (f'Too many documents: this server keeps at most {self.documents_per_user} documents '

@@ -49,6 +49,25 @@ def install_finalize_hook(on_finalize):
     Router.finalize = finalize
 
 
+def allow_http_methods(methods):
+    """Let calibre's HTTP layer accept more request methods (WebDAV's PROPFIND and MKCOL).
+    calibre answers 400 "Unknown HTTP method" to any method outside
+    calibre.srv.http_request.HTTP_METHODS while it parses the request line, before routing or
+    plugin code (http_request.py:21, 274 in 6.13; the same in 9.17); it looks the set up per
+    request, so adding to it in place is enough. No public API exists (verified 6.13, 9.17)."""
+    from calibre.srv import http_request
+    http_request.HTTP_METHODS.update(methods)
+
+
+def etagged_answer(rd, etag, body, content_type):
+    """A response body calibre sends with a strong ETag ("<etag>") on GET and HEAD: calibre
+    drops an ETag header an endpoint sets and gives plain bytes none (http_response.py:699, 713
+    in 6.13; 767, 781 in 9.17), so the body goes out as its ETaggedDynamicOutput (verified 6.13,
+    9.17)."""
+    rd.outheaders.set('Content-Type', content_type, replace_all=True)
+    return rd.etagged_dynamic_response(etag, lambda: body, content_type)
+
+
 def wrap_book_fmt(record, log):
     """Call record(ctx, rd, db, book_id, fmt, result) after calibre.srv.content.book_fmt, the
     function behind every book download (/get, OPDS acquisition links, /legacy/get), returns

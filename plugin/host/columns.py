@@ -73,12 +73,15 @@ class CalibreColumns:
             for purpose, column, message in self.store.record_column_problems(book.library_uuid, owner, found):
                 self.log(f'BookBoss: column set of {owner}: {purpose} -> {column}: {message}')
             self.known_problems[(book.library_uuid, owner)] = found
-        state = self.store.reading_state(owner, book)
-        position = self.store.latest_book_position(owner, book)
         tz = local_tz()
-        want = desired_values(column_set, fm, state, position, tz)
+        want = self.desired(column_set, fm, owner, book, tz)
         current = {column: db.field_for(column, book.book_id) for column in want}
         return changed_values(want, current, fm, tz)
+
+    def desired(self, column_set, fm, owner, book, tz):
+        """{column: value} the owner's set should show for book: the reading state and position."""
+        return desired_values(column_set, fm, self.store.reading_state(owner, book),
+                              self.store.latest_book_position(owner, book), tz)
 
     def status_column(self, user, db):
         """(column, datatype) of the owner's usable status column in db, or None. Worked out

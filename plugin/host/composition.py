@@ -15,6 +15,7 @@ from ..app.matching import Matcher
 from ..app.page import SetupPage
 from ..app.projections import Projections
 from ..app.sync import Sync
+from ..app.webdav import DavApi
 from ..core.throttle import DEFAULT_BLOCK_SECONDS, DEFAULT_FAILURES, LoginThrottle
 from ..store import Store
 from . import calibre_compat, config
@@ -23,6 +24,7 @@ from .background import PeriodicWorker
 from .column_prefs import column_sets, owner_of
 from .columns import CalibreColumns
 from .reader_positions import CalibreReaderPositions
+from .statistics_columns import CalibreStatisticsColumns
 from .device_hook import record_sent
 from .downloads import DownloadRecorder
 from .libraries import CalibreLibraries
@@ -67,6 +69,7 @@ def register_projections(projections, store, libraries, users, notify_changes, l
     auth_enabled() tells a server's calibre authentication (None: no server here, and no
     calibre-reader positions, which belong to logged-in users)."""
     columns = projections.register(CalibreColumns(store, libraries, users, notify_changes, log))
+    projections.register(CalibreStatisticsColumns(store, libraries, users, notify_changes, log))
     if auth_enabled is not None:
         projections.register(CalibreReaderPositions(store, libraries, auth_enabled, log))
     return columns
@@ -129,6 +132,7 @@ class ServerServices:
                          trusted_proxies=config.prefs()['trusted_proxies'], limits=limits, on_user=guard.check)
         root = (getattr(ctx.opts, 'url_prefix', None) or '').rstrip('/') + '/koreader'
         self.api = KosyncApi(self.sync, authenticator, log, root)  # KOReader's API, straight from calibre
+        self.dav = DavApi(self.sync, self.store, authenticator, log, root, limits)  # its WebDAV folder
         self.page_app = page.app(log)  # the browser page (Bottle, through the WSGI bridge)
         self.projections.background.start()  # retries queued writes; no sidecar I/O here
         self.indexer = threading.Thread(target=index_server_libraries, name='BookBossIndex', daemon=True,

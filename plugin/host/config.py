@@ -22,6 +22,8 @@ DEFAULTS = {
     'history_per_device': Limits().history_per_device,
     'history_days': Limits().history_days,
     'page_rows': Limits().page_rows,
+    'upload_bytes': Limits().upload_bytes,
+    'uploads_per_user': Limits().uploads_per_user,
 }
 
 _prefs = None

@@ -10,6 +10,7 @@ import traceback
 from calibre.srv.routes import endpoint
 
 from ..app.kosync import PAGE_PATHS, json_bytes, normal_path
+from ..app.webdav import is_dav_path
 from ..core.protocol import STORAGE_FAILED
 from . import calibre_compat, composition
 from .log import ServerLog
@@ -17,19 +18,23 @@ from .wsgi_bridge import build_environ, call_wsgi
 
 PREFIX = '/koreader'
 JSON_TYPE = 'application/json'
+WEBDAV_METHODS = ('PROPFIND', 'MKCOL')  # what KOReader's WebDAV client sends beyond calibre's methods
 
 
-@endpoint(PREFIX + '/{+rest=""}', methods=('GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'TRACE'),
+@endpoint(PREFIX + '/{+rest=""}', methods=('GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'TRACE') + WEBDAV_METHODS,
           auth_required=False, cache_control='no-cache')
 def koreader(ctx, rd, rest):
-    """KOReader's API straight from calibre's request (KosyncApi.handle); the browser page
-    (GET /koreader, POST /koreader/link) through the WSGI bridge to its Bottle app."""
+    """KOReader's API straight from calibre's request (KosyncApi.handle); KOReader's WebDAV
+    folder (/koreader/dav, DavApi.handle) likewise; the browser page (GET /koreader, POST
+    /koreader/link) through the WSGI bridge to its Bottle app."""
     path = normal_path('/' + rest)
     try:
         services = composition.services_for(ctx)
     except Exception:
         ServerLog(ctx)('BookBoss: could not start:\n' + traceback.format_exc())
         return _json(rd, STORAGE_FAILED.status, json_bytes(STORAGE_FAILED.body()))
+    if is_dav_path(path):
+        return _dav(rd, services.dav.handle(CalibreRequest(rd, path)))
     if path not in PAGE_PATHS:
         answer = services.api.handle(CalibreRequest(rd, path))
         for name, value in answer.headers:
@@ -44,6 +49,18 @@ def _json(rd, status, body):
     rd.status_code = status
     rd.outheaders.set('Content-Type', JSON_TYPE, replace_all=True)
     return body
+
+
+def _dav(rd, answer):
+    rd.status_code = answer.status
+    for name, value in answer.headers:
+        rd.outheaders.set(name, value, replace_all=True)
+    if answer.user:
+        rd.username = answer.user
+    if answer.etag is not None:
+        return calibre_compat.etagged_answer(rd, answer.etag, answer.body, answer.content_type)
+    rd.outheaders.set('Content-Type', answer.content_type, replace_all=True)
+    return answer.body
 
 
 def _page(ctx, rd, services, path):
@@ -88,6 +105,7 @@ class CalibreRequest:
 def endpoints():
     """The endpoint list, for either registration path; also installs the download hook."""
     composition.install_download_hook()
+    calibre_compat.allow_http_methods(WEBDAV_METHODS)
     return [koreader]
 
 

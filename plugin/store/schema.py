@@ -154,5 +154,39 @@ MIGRATIONS = (
         first_seen INTEGER NOT NULL
     );
     ''',
+    # 6: files KOReader uploads over WebDAV (its statistics database), byte for byte per user, and
+    # the figures read from each user's statistics per KOReader document (md5)
+    '''
+    CREATE TABLE uploads (
+        user TEXT NOT NULL,
+        path TEXT NOT NULL,
+        data BLOB NOT NULL,
+        etag TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        stored_at INTEGER NOT NULL,
+        unread INTEGER NOT NULL DEFAULT 0,
+        problem TEXT,
+        PRIMARY KEY (user, path)
+    );
+    CREATE TABLE statistics (
+        user TEXT NOT NULL,
+        md5 TEXT NOT NULL,
+        title TEXT,
+        authors TEXT,
+        read_time INTEGER,
+        pages_read INTEGER,
+        pages INTEGER,
+        first_read INTEGER,
+        last_read INTEGER,
+        highlights INTEGER,
+        notes INTEGER,
+        library_uuid TEXT,
+        book_id INTEGER,
+        format TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (user, md5)
+    );
+    CREATE INDEX statistics_by_book ON statistics (user, library_uuid, book_id);
+    ''',
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -23,13 +23,14 @@ from .books import BookRecords
 from .records import Records
 from .digests import DigestRecords
 from .schema import MIGRATIONS, SCHEMA_VERSION
+from .uploads import UploadRecords
 
 
 class StoreError(Exception):
     """The sidecar cannot be read or written right now (locked, read-only, full, missing)."""
 
 
-class Store(DigestRecords, BookRecords):
+class Store(DigestRecords, BookRecords, UploadRecords):
 
     def __init__(self, path, busy_timeout=10.0, log=None):
         self.path = path
