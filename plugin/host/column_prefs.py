@@ -87,13 +87,15 @@ def field_metadata(db, pending=True):
     return out
 
 
-def create_default_columns(db, column_set, owner, user_names, fm=None):
-    """Create the default columns (per user when there are several calibre users) that do not
-    exist yet and map them in column_set. Returns ([created keys], {purpose: key}); fm, when
-    given, learns the new columns (they appear in calibre only after a restart)."""
+def create_default_columns(db, column_set, owner, user_names, fm=None, statistics=False):
+    """Create the default columns (per user when there are several calibre users; with
+    statistics, those of KOReader's reading statistics too) that do not exist yet and map them in
+    column_set. Returns ([created keys], {purpose: key}); fm, when given, learns the new columns
+    (they appear in calibre only after a restart)."""
     fm = field_metadata(db) if fm is None else fm
     created, mapped = [], {}
-    for purpose, label, heading, datatype, display in default_labels(owner if len(user_names) > 1 else None):
+    for purpose, label, heading, datatype, display in default_labels(owner if len(user_names) > 1 else None,
+                                                                     statistics):
         key = '#' + label
         if key not in fm:
             db.create_custom_column(label, heading, datatype, False, display=display)

@@ -12,6 +12,7 @@ import sys
 import time
 
 from ...app.accounts import RETIRED
+from ...app.webdav import describe_upload
 
 from . import cli_columns
 
@@ -120,6 +121,7 @@ def status(sync, opts):
             'column_problems': [f"{p['owner']}: {p['purpose']} -> {p['column_key']}: {p['problem']}"
                                 for p in store.column_problems()],
             'libraries': sorted(lib['name'] for lib in store.libraries().values()),
+            'webdav_uploads': [f"{u['user']}: {describe_upload(u)}" for u in store.uploads()],
             'retired_accounts': [f"{a['user']}: {a['documents']} documents (calibre account removed; "
                                  f"forget-user {a['user'].split(RETIRED)[0]} removes it)"
                                  for a in store.accounts() if RETIRED in a['user']],

@@ -33,6 +33,9 @@ def add_parser(sub):
     p.add_argument('--from', dest='from_user', help='owner: the set currently owned by this user')
     p.add_argument('--userdb', help="calibre's user database (default: the one in calibre's config folder)")
     p.add_argument('--dry-run', action='store_true', help='resync: show what would change')
+    p.add_argument('--statistics', action='store_true',
+                   help="create: also the columns of KOReader's reading statistics (reading time, pages read, "
+                        'first read, last session, highlights, notes)')
     p.add_argument('--json', action='store_true')
 
 
@@ -84,7 +87,8 @@ def create(opts, store):
     names = user_names(opts)
     with open_library(opts) as db:
         sets = column_sets(db)
-        created, mapped = create_default_columns(db, _set_for(sets, opts.user, names), opts.user, names)
+        created, mapped = create_default_columns(db, _set_for(sets, opts.user, names), opts.user, names,
+                                                 statistics=opts.statistics)
         save_column_sets(db, sets)
         path = db.backend.library_path
     return {'library': path, 'owner': opts.user or '(the only calibre user)', 'created': created,

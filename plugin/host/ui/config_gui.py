@@ -10,7 +10,7 @@ account. Imported only by the calibre GUI (Qt); the server never imports this mo
 from qt.core import (QApplication, QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                      QLineEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget)
 
-from ...core.column_values import NOTHING_MAPPED, PURPOSES, problems
+from ...core.column_values import NOTHING_MAPPED, PURPOSES, STATISTICS_PURPOSES, problems
 from ..column_prefs import (column_sets, create_default_columns, field_metadata, owner_of,
                             save_column_sets, set_for, unowned_sets)
 from ..network import sync_url
@@ -18,7 +18,9 @@ from ..reader_positions import bridge_on, set_bridge
 
 PURPOSE_LABELS = {'status': 'Read status', 'percent': 'Progress (%)', 'last_read': 'Last read',
                   'finished': 'Finished', 'started': 'Started', 'position': 'Position',
-                  'device': 'Device'}
+                  'device': 'Device', 'stats_read_time': 'Reading time', 'stats_pages_read': 'Pages read',
+                  'stats_first_read': 'First read', 'stats_last_read': 'Last session',
+                  'stats_highlights': 'Highlights', 'stats_notes': 'Notes'}
 PURPOSE_TIPS = {
     'status': 'Unread, Reading or Read: an enumeration column with those three values, or a Yes/No '
               'column (Yes once the book is read). A status you set by hand in calibre is respected.',
@@ -29,7 +31,17 @@ PURPOSE_TIPS = {
     'position': "KOReader's position text (an XPointer). It changes with every page turn a device "
                 'syncs, so the book\'s "modified" date changes too; leave it unmapped unless you need it.',
     'device': 'The name of the device that sent the latest position (a text column).',
+    'stats_read_time': "Time spent reading the book, from KOReader's reading statistics: hours (a decimal "
+                       'column), minutes (an integer column) or "5 h 12 min" (a text column).',
+    'stats_pages_read': "Pages read, from KOReader's reading statistics (an integer column), or "
+                        '"120 / 300" with the page count (a text column).',
+    'stats_first_read': "The day KOReader's reading statistics first recorded reading the book (a date column).",
+    'stats_last_read': "The day of the latest reading session in KOReader's statistics (a date column).",
+    'stats_highlights': "Highlights in the book, from KOReader's reading statistics (an integer column).",
+    'stats_notes': "Highlights with a note, from KOReader's reading statistics (an integer column).",
 }
+STATISTICS_HEADING = ("KOReader's reading statistics (synced by KOReader's Cloud storage to this "
+                      "server's WebDAV folder, /koreader/dav):")
 
 
 def server_state(auth, auth_mode, ssl, running):
@@ -101,6 +113,10 @@ class ConfigWidget(QWidget):
         form.addRow('Columns of the calibre user:', self.owner)
         self.combos = {}
         for purpose in PURPOSES:
+            if purpose == STATISTICS_PURPOSES[0]:
+                heading = QLabel(STATISTICS_HEADING, box)
+                heading.setWordWrap(True)
+                form.addRow(heading)
             combo = QComboBox(box)
             combo.setObjectName(purpose)
             combo.setMinimumContentsLength(28)
@@ -119,7 +135,11 @@ class ConfigWidget(QWidget):
                                       'Last read, Finished; named for the user when there are several '
                                       'users) and maps them. calibre shows new columns after a restart.')
         self.create_button.clicked.connect(self.create_defaults)
-        form.addRow(self.create_button)
+        self.create_statistics = QCheckBox("with the reading-statistics columns", box)
+        self.create_statistics.setObjectName('create_statistics')
+        self.create_statistics.setToolTip('Also create Reading time, Pages read, First read, Last session, '
+                                          "Highlights and Notes, filled from KOReader's reading statistics.")
+        form.addRow(self.create_button, self.create_statistics)
         self.reader_positions = QCheckBox("Also write KOReader positions for calibre's web reader (EPUB books)", box)
         self.reader_positions.setObjectName('reader_positions')
         self.reader_positions.setToolTip('calibre\'s web reader, opening an EPUB afresh, starts where KOReader left '
@@ -196,7 +216,8 @@ class ConfigWidget(QWidget):
 
     def create_defaults(self):
         self._store_current()
-        created, _ = create_default_columns(self.db, self.current, self._owner(), self.user_names, self.fm)
+        created, _ = create_default_columns(self.db, self.current, self._owner(), self.user_names, self.fm,
+                                            self.create_statistics.isChecked())
         self.created.extend(created)
         for purpose, combo in self.combos.items():
             self._choices(combo, PURPOSES[purpose], self.current.get(purpose))
