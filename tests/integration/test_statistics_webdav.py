@@ -71,13 +71,18 @@ def sync(server, local, user='alice', password='pAss'):
             return requests, upload
 
 
-def download(server, book_id, user='alice', password='p%41ss'):
-    """The document KOReader computes for a book downloaded through calibre (Digest login here)."""
-    url = f'http://127.0.0.1:{server.port}/get/epub/{book_id}/Library'
+def calibre_get(server, path, user='alice', password='p%41ss'):
+    """GET with calibre's own (Digest) login, as a browser or calibre's OPDS clients do."""
+    url = f'http://127.0.0.1:{server.port}{path}'
     passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
     passwords.add_password(None, url, user, password)
     with urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords)).open(url) as response:
-        return partial_md5(response.read())
+        return response.read()
+
+
+def download(server, book_id, user='alice', password='p%41ss'):
+    """The document KOReader computes for a book downloaded through calibre."""
+    return partial_md5(calibre_get(server, f'/get/epub/{book_id}/Library', user, password))
 
 
 def columns_of(server, book_id, wait_for=None):
@@ -180,6 +185,17 @@ def test_a_books_columns_show_its_statistics_and_a_book_the_user_may_not_see_get
     assert columns_of(server, 2, wait_for=(COLUMNS['stats_pages_read'], 1))[COLUMNS['stats_pages_read']] == 1
     hidden = columns_of(server, 3)
     assert all(hidden.get(c) in (None, '', 'None') for c in COLUMNS.values()), hidden  # calibredb: 'None'
+
+
+def test_the_page_shows_the_users_statistics_per_book_and_in_total(server):
+    page = calibre_get(server, '/koreader/').decode()
+    assert '/koreader/dav</code>' in page
+    totals = page.split('id="statistics-totals">')[1].split('</p>')[0]
+    assert '3 books (2 linked to the library)' in totals and '13 highlights' in totals
+    rows = page.split('id="statistics"')[1].split('</table>')[0]
+    assert 'Read On Kobo</td>' in rows and '5 min' in rows
+    assert 'Hidden Book (not linked to a library book)' in rows
+    assert 'bob' not in page.split('id="uploads"')[1]
 
 
 def _day(value):

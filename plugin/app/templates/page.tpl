@@ -57,6 +57,9 @@ Use one of this server's network addresses instead:
 <li>Optionally turn on <strong>Auto sync</strong>; otherwise use <em>Push progress from this device</em> and <em>Pull progress from other devices</em>.</li>
 <li>To get books: <strong>Search → OPDS catalog → +</strong>, URL <code>{{opds_url}}</code>, with the same username and password
 (KOReader's OPDS client needs the server's authentication mode set to <em>basic</em>).</li>
+<li>Reading statistics (time, pages, first and last read, highlights) into calibre: <strong>Tools → Cloud storage → + → WebDAV</strong>,
+address <code id="dav-url">{{sync_url}}/dav</code>, the same username and password. Then <strong>Reading statistics → Settings → Cloud sync</strong>:
+choose that server and long-press <em>Long-press here to choose current folder</em>; after reading, <strong>Reading statistics → Sync now</strong>.</li>
 </ol>
 
 % if not auth_enabled:
@@ -89,6 +92,30 @@ calibre keeps reader positions per logged-in user, and here nobody is logged in.
 </tbody></table>
 % else:
 <p>Nothing yet.</p>
+% end
+
+<h2>Your reading statistics</h2>
+% if statistics:
+<p id="statistics-totals">{{statistics_totals['documents']}} books ({{statistics_totals['linked']}} linked to the library),
+{{statistics_totals['time']}} of reading, {{statistics_totals['highlights']}} highlights, {{statistics_totals['notes']}} notes.</p>
+<table id="statistics"><thead><tr><th>Book</th><th>Reading time</th><th>Pages read</th><th>First read</th><th>Last read</th>
+<th>Highlights</th><th>Notes</th></tr></thead><tbody>
+% for s in statistics:
+<tr><td data-label="Book">{{s['book']}}{{'' if s['linked'] else ' (not linked to a library book)'}}</td>
+<td data-label="Reading time">{{s['time']}}</td><td data-label="Pages read">{{s['pages_text']}}</td>
+<td data-label="First read">{{s['first']}}</td><td data-label="Last read">{{s['last']}}</td>
+<td data-label="Highlights">{{s['highlights'] or 0}}</td><td data-label="Notes">{{s['notes'] or 0}}</td></tr>
+% end
+</tbody></table>
+% else:
+<p id="statistics-totals">None yet: KOReader sends them with <em>Reading statistics → Sync now</em> (see above).</p>
+% end
+% if uploads:
+<ul id="uploads">
+% for u in uploads:
+<li>Your WebDAV folder: {{u}}</li>
+% end
+</ul>
 % end
 
 <h2>Books not matched to the library</h2>
