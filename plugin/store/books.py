@@ -277,7 +277,7 @@ class BookRecords:
 
 # Every table holding a calibre user's own data (column problems belong to a column set's owner).
 USER_TABLES = ('progress', 'push_history', 'document_links', 'book_progress', 'reading_state', 'served',
-               'pending_writes')
+               'pending_writes', 'uploads', 'statistics')
 
 
 POSITION_FIELDS = ('percentage', 'progress', 'device', 'device_id', 'timestamp')

@@ -332,3 +332,36 @@ def test_statistics_values_per_column_type():
 def test_reading_time_in_hours_changes_visibly_only_at_a_tenth():
     assert changed_values({'#t': 2.08}, {'#t': 2.1}, FM, timezone.utc) == {}
     assert changed_values({'#t': 2.16}, {'#t': 2.1}, FM, timezone.utc) == {'#t': 2.16}
+
+
+# -- accounts and backups ---------------------------------------------------------------------
+
+def test_every_sidecar_table_with_a_user_column_follows_the_account(store):
+    from bookboss.plugin.store.books import USER_TABLES
+    store.pragma('user_version')
+    tables = store._read(lambda c: [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")])
+    with_user = {t for t in tables if any(col[1] == 'user' for col in store._read(
+        lambda c: c.execute(f'PRAGMA table_info({t})').fetchall()))}
+    # accounts is the list itself; digests name who downloaded a file, a library fact kept for everyone
+    assert with_user - {'accounts', 'digests'} == set(USER_TABLES)
+
+
+def test_a_new_account_of_the_same_name_never_sees_the_old_accounts_uploads_and_forget_user_removes_them(world, store):
+    store.adopt_account('alice', 'first', lambda u, f: f'{u}#retired:{f}')
+    world.ask('PUT', body=statistics_db([BOOK_A]))
+    world.projections.drain()
+    store.adopt_account('alice', 'second', lambda u, f: f'{u}#retired:{f}')
+    assert world.ask('GET').status == 404 and store.book_statistics('alice', A.book) is None
+    assert store.upload('alice#retired:first', STATS_FILE, False) is not None
+    store.forget_user('alice', '#retired:')
+    assert store.uploads() == [] and store.statistics('alice#retired:first') == []
+
+
+def test_the_backup_holds_the_uploads_byte_for_byte(world, store, tmp_path):
+    data = statistics_db([BOOK_A])
+    world.ask('PUT', body=data)
+    copy = Store(store.backup(str(tmp_path / 'backup.sqlite')))
+    try:
+        assert copy.upload('alice', STATS_FILE)['data'] == data
+    finally:
+        copy.close()
