@@ -15,13 +15,12 @@ import time
 from urllib.parse import quote
 
 from ..core.books import BookFormat
-from ..core.column_values import reading_time_text
 from ..core.limits import Limits
 from ..core.protocol import KosyncError, normalize_document
 from ..vendor import bottle
 from .origins import BadHost, origin_of, parse_host, request_scheme, server_origin
 from .resources import resource_text
-from .webdav import describe_upload
+from .statistics_view import statistics_view
 
 # The page has a state-changing button: never framed by another site, never sniffed.
 SECURITY = {'X-Frame-Options': 'DENY', 'Content-Security-Policy': "frame-ancestors 'none'",
@@ -32,10 +31,6 @@ FORMAT = re.compile(r'[A-Z0-9_]{1,20}\Z')
 
 def when(timestamp):
     return time.strftime('%Y-%m-%d %H:%M', time.localtime(timestamp)) if timestamp else '—'
-
-
-def day(timestamp):
-    return time.strftime('%Y-%m-%d', time.localtime(timestamp)) if timestamp else '—'
 
 
 def host_is_loopback(host):
@@ -154,25 +149,7 @@ class SetupPage:
                  'documents': counts['documents'], 'linked': counts['linked']}
         return dict(devices=devices, recent=recent, unmatched=unmatched, results=results, stats=stats,
                     columns=self.site.column_summary(user), csrf=self.csrf_token(user), page=page, pages=pages,
-                    unmatched_total=total, **self.statistics_data(user))
-
-    def statistics_data(self, user):
-        """KOReader's reading statistics of the user, per document (last read first) and in total."""
-        def title(s):
-            fmt = s['fmt']
-            if fmt is not None and self.libraries.visible(user, fmt):
-                return self.libraries.title_of(user, fmt.book) or s['title'], True
-            return s['title'] or s['md5'], False
-        rows = []
-        for s in self.store.statistics(user, self.limits.page_rows):
-            name, linked = title(s)
-            rows.append(dict(s, book=name, linked=linked, time=reading_time_text(s['read_time'] or 0),
-                             first=day(s['first_read']), last=day(s['last_read']),
-                             pages_text=f"{s['pages_read'] or 0} / {s['pages']}" if s['pages'] else str(s['pages_read'] or 0)))
-        totals = self.store.statistics_totals(user)
-        totals['time'] = reading_time_text(totals['read_time'])
-        return dict(statistics=rows, statistics_totals=totals,
-                    uploads=[describe_upload(u) for u in self.store.uploads(user)])
+                    unmatched_total=total, **statistics_view(self.store, self.libraries, user, self.limits.page_rows))
 
     def link(self, environ, form):
         """Link one of the user's documents to a book they may see; only for this user."""

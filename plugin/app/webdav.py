@@ -174,12 +174,3 @@ class DavApi:
             raise DavError(404, f'No file {path} in your BookBoss folder.')
         return DavAnswer(204)
 
-
-def describe_upload(upload):
-    """One line for `status` and the page: the file, its size and what became of it."""
-    text = f"{upload['path']} ({upload['size']:,} bytes, {formatdate(upload['stored_at'], localtime=True)})"
-    if upload['problem']:
-        return f"{text}: stored unchanged, but not read: {upload['problem']}"
-    if upload['unread']:
-        return f'{text}: being read'
-    return text + (': read' if upload['path'].endswith('statistics.sqlite3') else ': stored')

@@ -12,7 +12,7 @@ import sys
 import time
 
 from ...app.accounts import RETIRED
-from ...app.webdav import describe_upload
+from ...app.statistics_view import describe_upload
 
 from . import cli_columns
 
