@@ -39,6 +39,9 @@ class Libraries:
         return [(Book(self.uuid, bid), fmts) for bid, t, a, fmts in self.books
                 if (user, bid) not in self.hidden and normalise(t) == title and authors_set(a) == authors]
 
+    def visibility_token(self, user, library_uuid):
+        return (library_uuid, frozenset(self.hidden), len(self.books))
+
     def visible_book_ids(self, user):
         return {self.uuid: {bid for bid, _, _, _ in self.books if (user, bid) not in self.hidden}}
 

@@ -24,8 +24,11 @@ PAGE_PATHS = ('/', '/link')  # the browser page; everything else is KOReader's A
 DOCUMENT_ROOT = '/syncs/progress/'
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(',', ':'))
+
+
 def json_bytes(obj):
-    return json.dumps(obj, ensure_ascii=False, separators=(',', ':')).encode('utf-8')
+    return _ENCODER.encode(obj).encode('utf-8')
 
 
 def _reject_constant(name):
@@ -35,10 +38,13 @@ def _reject_constant(name):
 def normal_path(path):
     """Repeated slashes are one, a trailing slash is dropped: '/syncs//progress/' is
     '/syncs/progress'."""
-    path = SLASHES.sub('/', path or '/')
-    if len(path) > 1:
-        path = path.rstrip('/')
-    return path or '/'
+    if not path:
+        return '/'
+    if '//' in path:
+        path = SLASHES.sub('/', path)
+    if len(path) > 1 and path[-1] == '/':
+        path = path.rstrip('/') or '/'
+    return path
 
 
 def read_json_body(request):
@@ -131,12 +137,15 @@ class KosyncApi:
         return Answer(STORAGE_FAILED.status, json_bytes(STORAGE_FAILED.body()), who.user)
 
     def _route(self, method, path):
-        """(handler, argument, allowed methods)."""
+        """(handler, argument, allowed methods: only when there is no handler)."""
         if path.startswith(DOCUMENT_ROOT) and len(path) > len(DOCUMENT_ROOT):
             methods, argument = self.document_routes, path[len(DOCUMENT_ROOT):]
         else:
             methods, argument = self.routes.get(path, {}), None
-        return methods.get(method), argument, set(methods) | ({'HEAD'} if 'GET' in methods else set())
+        handler = methods.get(method)
+        if handler is not None:
+            return handler, argument, None
+        return None, argument, set(methods) | ({'HEAD'} if 'GET' in methods else set())
 
 
 class _Login:

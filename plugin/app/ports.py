@@ -30,6 +30,11 @@ class Libraries(Protocol):
         """[(Book, formats)] of the visible books whose normalised title (and author set,
         when given) equal these."""
 
+    def visibility_token(self, user: str, library_uuid: str) -> Optional[object]:
+        """A value equal to an earlier one only while nothing that decides which books of the
+        library user may see has changed; None when there is none (nothing may be kept then).
+        Read before asking visible()."""
+
     def visible_book_ids(self, user: str) -> dict:
         """{library_uuid: set of book ids} the user may see."""
 

@@ -40,6 +40,7 @@ class Sync:
         self.status, self.log, self.clock, self.limits = status, log, clock, limits
         self.lock = threading.Lock()
         self.pushes = {}  # user -> pushes seen by this process, for pruning
+        self.pulls = {}  # (user, document) -> (change token, BookFormat, visibility token, answer)
         if projections is not None and matcher is not None:  # figures are matched within permissions
             projections.add_step(self.read_statistics)
 
@@ -89,8 +90,19 @@ class Sync:
 
     def pull(self, user, document):
         """The position a pull answers (or None): the newer of the document's own and its book
-        format's. A document matched now is linked, and its earlier pushes reach the book."""
+        format's. A document matched now is linked, and its earlier pushes reach the book.
+
+        The answer for a linked document is kept in memory while neither the sidecar (its
+        change token, any commit by anyone) nor what decides the book's visibility (the
+        libraries' visibility token) has changed since it was read: both tokens are read
+        before what they guard, so a change made meanwhile is never kept."""
+        token = self.store.change_token()
+        kept = self.pulls.get((user, document))
+        if token is not None and kept is not None and kept[0] == token \
+                and self._visibility_token(user, kept[1]) == kept[2]:
+            return self._from_reader(user, document, kept[1], kept[3])
         linked, own, linked_position = self.store.sync_rows(user, document)
+        seen = self._visibility_token(user, linked) if linked is not None else None
         fmt = self._match(user, document, linked=linked)
         if fmt != linked:  # newly matched, or the linked book is no longer visible
             if fmt is not None:
@@ -98,7 +110,20 @@ class Sync:
             answer = self.store.position_for(user, document, fmt)
         else:
             answer = newer_position(own, linked_position, document)
+            if token is not None and seen is not None:
+                self._keep_pull(user, document, (token, fmt, seen, answer))
         return self._from_reader(user, document, fmt, answer) if fmt is not None else answer
+
+    def _visibility_token(self, user, fmt):
+        try:
+            return self.matcher.libraries.visibility_token(user, fmt.book.library_uuid)
+        except Exception:
+            return None
+
+    def _keep_pull(self, user, document, entry):
+        if len(self.pulls) > 10000:
+            self.pulls.clear()
+        self.pulls[(user, document)] = entry
 
     def _from_reader(self, user, document, fmt, answer):
         """A newer position of the book in another reader (calibre's web reader), converted, or

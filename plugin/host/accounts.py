@@ -2,6 +2,7 @@
 
 import os
 import threading
+import time
 
 from . import calibre_compat
 
@@ -19,13 +20,20 @@ class CalibreAccounts:
         self.user_manager = user_manager
         self.watch = watch or UserDatabaseWatch(calibre_compat.user_db_path(user_manager))
         self.cache = {}
+        self.seen = None  # the user database's change counter the cache was started at
+        self.lock = threading.Lock()
 
     def refresh(self):
-        """Empty the cache if calibre's user database changed since this thread last asked.
+        """Start a new cache if calibre's user database changed since the cache was started.
         (The cache is replaced, never emptied in place: a reader that started before the change
-        can only fill the old one.)"""
-        if self.watch.changed():
-            self.cache = {}
+        can only fill the old one; the counter is recorded only after the new cache is in
+        place, so no request that follows a change can read the old one.)"""
+        counter = self.watch.counter()
+        if counter is None or counter != self.seen:
+            with self.lock:
+                if counter is None or counter != self.seen:
+                    self.cache = {}
+                    self.seen = counter
 
     def current(self):
         """The per-user cache as of the last refresh()."""
@@ -62,7 +70,7 @@ class CalibreAccounts:
 
 
 class UserDatabaseWatch:
-    """Whether calibre's user database changed since this thread last asked.
+    """What changes whenever calibre's user database changes: counter().
 
     calibre's user database is an SQLite file in rollback-journal mode, and SQLite increments
     the file change counter in its header (4 bytes at offset 24, SQLite's documented file
@@ -70,32 +78,38 @@ class UserDatabaseWatch:
     --manage-users`, the GUI's Users panel, this process's calibre). Reading it is one pread of
     the open file: no SQLite lock and no calibre lock (calibre's UserManager has one lock for
     the whole process, which its own requests take too). A file replaced by another (renamed
-    over) is reopened; a database in WAL mode (whose header does not count commits) counts as
+    over) is reopened, noticed within a second (calibre's own connection stays on the file it
+    opened anyway); a database in WAL mode (whose header does not count commits) counts as
     changed at every request, so nothing is ever kept wrongly.
     """
 
     def __init__(self, path):
         self.path = path
-        self.local = threading.local()  # the last counter this thread saw
         self.lock = threading.Lock()
         self.fd, self.opened = None, 0
+        self.checked = 0.0  # when the open file was last checked for having been replaced
 
-    def changed(self):
+    def counter(self):
+        """The change counter (with the number of times the file was opened), or None when
+        there is none to trust (not a database yet, WAL mode, unreadable): every call then
+        counts as a change."""
         try:
-            counter = self._counter()
+            return self._counter()
         except OSError:
-            counter = None
-        seen, self.local.seen = getattr(self.local, 'seen', None), counter
-        return counter is None or counter != seen
+            return None
 
     def _counter(self):
-        fd = self.fd
-        if fd is None or os.fstat(fd).st_nlink == 0:
+        fd, now = self.fd, time.monotonic()
+        if fd is None or (now - self.checked > 1.0 and self._replaced(fd, now)):
             fd = self._reopen(fd)
         header = self._header(fd)
         if len(header) < 28 or not header.startswith(b'SQLite format 3\0') or header[18] == 2:
             return None  # not a database yet, or WAL mode: no counter to trust
         return self.opened, header[24:28]
+
+    def _replaced(self, fd, now):
+        self.checked = now
+        return os.fstat(fd).st_nlink == 0
 
     def _header(self, fd):
         if hasattr(os, 'pread'):

@@ -77,7 +77,8 @@ class CalibreLibraries:
         view = cache.get(key)
         if view is None:
             request = SimpleNamespace(username=user)
-            view = cache[key] = {'request': request, 'allowed': self._allowed(request), 'restrictions': {}}
+            view = cache[key] = {'request': request, 'allowed': self._allowed(request), 'restrictions': {},
+                                 'marker': object()}  # identity of this view, for visibility tokens
         return view
 
     def _allowed(self, request):
@@ -141,6 +142,28 @@ class CalibreLibraries:
         view, library_id, db = self._open(user, fmt.book.library_uuid)
         book_id = fmt.book.book_id
         return db is not None and book_id in self._only_visible(view, library_id, db, {book_id})
+
+    def visibility_token(self, user, library_uuid):
+        """A value equal to an earlier one only while nothing that decides which books of the
+        library user may see has changed (calibre's users, the server's libraries, any change
+        to the library: calibre_compat.library_change_count), or None (no such value: a
+        restriction calibre does not cache, such as one on dates, changes with time). Read it
+        before asking visible()."""
+        view, library_id, db = self._open(user, library_uuid)
+        if db is None:
+            return None
+        count = calibre_compat.library_change_count(db)
+        if count is None:
+            db.add_listener(self._listener)  # calibre counts its changes once someone listens
+            return None
+        restriction = self._restriction(view, library_id, db)
+        if restriction and calibre_compat.restriction_matches(db, restriction) is None:
+            return None
+        return view['marker'], db, count
+
+    @staticmethod
+    def _listener(event_type, library_id, args):
+        pass
 
     def visible_book_ids(self, user):
         """{library_uuid: set of the book ids user may see} (calibre caches restriction searches)."""

@@ -24,6 +24,7 @@ from .records import Records
 from .digests import DigestRecords
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .uploads import UploadRecords
+from .wal_index import WalIndexWatch
 
 
 class StoreError(Exception):
@@ -44,6 +45,7 @@ class Store(DigestRecords, BookRecords, UploadRecords):
         self.local = threading.local()  # this thread's reading connection
         self.readers = []  # every reading connection, closed with the store
         self.generation = 0  # bumped by close(): readers of an earlier generation are closed
+        self.wal_index = None  # WalIndexWatch while the writing connection is open
 
     # -- connection ----------------------------------------------------------------
 
@@ -68,7 +70,23 @@ class Store(DigestRecords, BookRecords, UploadRecords):
             except (sqlite3.Error, OSError) as e:
                 raise StoreError(f'cannot open {self.path}: {e}') from e
             self.conn = conn
+            if self.path != ':memory:':
+                try:
+                    self.wal_index = WalIndexWatch(self.path)
+                except OSError:
+                    self.wal_index = None
         return self.conn
+
+    def change_token(self):
+        """A value that differs after every commit to the sidecar by anyone (wal_index.py), or
+        None when there is none to trust: read it before reading what is to be kept, and keep
+        it only while the token is unchanged."""
+        watch = self.wal_index
+        if watch is None:
+            with self.lock:
+                self._connection()
+                watch = self.wal_index
+        return watch.token() if watch is not None else None
 
     def _notice(self, conn, message):
         conn.execute('INSERT INTO notices (at, message) VALUES (?, ?)', (int(time.time()), message))
@@ -213,6 +231,9 @@ class Store(DigestRecords, BookRecords, UploadRecords):
             for reader in self.readers:
                 reader.close()
             self.readers = []
+            if self.wal_index is not None:
+                self.wal_index.close()
+                self.wal_index = None
             if self.conn is not None:
                 try:
                     self.conn.execute('PRAGMA wal_checkpoint(TRUNCATE)')

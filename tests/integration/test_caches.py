@@ -4,6 +4,7 @@ administrator's change made while the server runs, the way administrators make i
 request."""
 
 import sqlite3
+import time
 
 import pytest
 
@@ -109,3 +110,42 @@ def test_a_title_changed_while_the_server_runs_matches_at_the_next_request(serve
     calibredb(server, 'set_metadata', '--field', 'title:A Brand New Title', '3')
     alice.push('sideloaded00000000000000000000c2', 0.4, metadata=metadata)
     assert link_of(home, 'alice', 'sideloaded00000000000000000000c2') == 3
+
+
+def test_a_pull_answered_from_memory_follows_a_book_tagged_out_of_the_restriction(server, home):
+    tess, kindle = Device(server, 'tess', 'pw'), Device(server, 'tess', 'pw', 'Kindle')
+    metadata = {'title': 'Later Book', 'authors': 'Bo Writer'}
+    tess.push('sideloaded00000000000000000000p1', 0.2, metadata=metadata)
+    kindle.push('sideloaded00000000000000000000p2', 0.6, metadata=metadata)  # the same book, further on
+    time.sleep(0.5)  # the background writer's work for the pushes is done: the sidecar stays as it is
+    assert tess.pull('sideloaded00000000000000000000p1')['percentage'] == 0.6  # the book's position
+    assert tess.pull('sideloaded00000000000000000000p1')['percentage'] == 0.6  # now kept in memory
+    calibredb(server, 'set_metadata', '--field', 'tags:hidden', '2')
+    assert tess.pull('sideloaded00000000000000000000p1')['percentage'] == 0.2  # the document's own only
+    calibredb(server, 'set_metadata', '--field', 'tags:', '2')
+
+
+def test_a_sidecar_change_by_another_program_is_answered_at_the_next_pull(server, home):
+    admin = Device(server, 'admin', 'pw')
+    document = 'sideloaded00000000000000000000a1'
+    admin.push(document, 0.25, metadata={'title': 'Open Book', 'authors': 'Ann Author'})
+    assert link_of(home, 'admin', document) == 1
+    assert admin.pull(document)['percentage'] == 0.25
+    assert admin.pull(document)['percentage'] == 0.25  # now kept in memory
+    with sqlite3.connect(home.sidecar) as c:  # another program writing the sidecar while the server runs
+        c.execute("UPDATE book_progress SET percentage=0.75 WHERE user='admin' AND book_id=1")
+        c.execute("UPDATE progress SET percentage=0.75 WHERE user='admin' AND document=?", (document,))
+    assert admin.pull(document)['percentage'] == 0.75
+
+
+def test_a_pull_answered_from_memory_follows_a_restriction_changed_while_the_server_runs(server, home):
+    home.users('libraries', '--action', 'per-library', 'rita', 'Library', 'title:"Later Book"')
+    rita, kindle = Device(server, 'rita', 'pw'), Device(server, 'rita', 'pw', 'Kindle')
+    metadata = {'title': 'Later Book', 'authors': 'Bo Writer'}
+    rita.push('sideloaded00000000000000000000q1', 0.2, metadata=metadata)
+    kindle.push('sideloaded00000000000000000000q2', 0.6, metadata=metadata)
+    time.sleep(0.5)  # the background writer's work for the pushes is done: the sidecar stays as it is
+    for _ in range(3):  # kept in memory after the first
+        assert rita.pull('sideloaded00000000000000000000q1')['percentage'] == 0.6
+    home.users('libraries', '--action', 'per-library', 'rita', 'Library', 'title:"Open Book"')
+    assert rita.pull('sideloaded00000000000000000000q1')['percentage'] == 0.2  # the book is not rita's now

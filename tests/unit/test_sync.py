@@ -266,3 +266,50 @@ def test_an_unlinked_document_never_asks_another_reader(world):
     world.push('alice', 'unknown', 0.3, 100)
     world.sync.reader = Reader({'percentage': 0.9})
     assert world.sync.pull('alice', 'unknown')['percentage'] == 0.3 and world.sync.reader.asked == []
+
+
+# -- the pull's answer kept in memory ----------------------------------------------------------
+
+def linked_world(store, libraries=None):
+    w = World(store, libraries)
+    store.record_digests([('d1', 'served', A, 'alice', None)])
+    w.push('alice', 'd1', 0.3, 1000)
+    return w
+
+
+def test_a_pull_of_a_linked_document_is_answered_from_memory_while_nothing_changed(store):
+    w = linked_world(store)
+    first = w.sync.pull('alice', 'd1')
+    calls = []
+    store.sync_rows = lambda *a: calls.append(a)  # would fail if asked
+    assert w.sync.pull('alice', 'd1') == first and calls == []
+
+
+def test_a_commit_by_another_connection_is_seen_at_the_next_pull(store, tmp_path):
+    import sqlite3
+    w = linked_world(store)
+    assert w.sync.pull('alice', 'd1')['percentage'] == 0.3
+    other = sqlite3.connect(store.path)  # another program (the command line) writing the sidecar
+    other.execute("UPDATE book_progress SET percentage=0.9, timestamp=5000 WHERE user='alice'")
+    other.commit()
+    other.close()
+    assert w.sync.pull('alice', 'd1')['percentage'] == 0.9
+
+
+def test_a_book_hidden_after_the_answer_was_kept_is_not_answered_from_memory(store):
+    libraries = Libraries(LIB)
+    w = linked_world(store, libraries)
+    store.record_digests([('d2', 'served', A, 'alice', None)])
+    w.push('alice', 'd2', 0.7, 2000)  # another download of the same book, read further
+    assert w.sync.pull('alice', 'd1')['percentage'] == 0.7  # the book's position: kept now
+    libraries.hidden.add(('alice', 1))
+    assert w.sync.pull('alice', 'd1')['percentage'] == 0.3  # only the document's own position
+
+
+def test_without_a_visibility_token_nothing_is_kept(store):
+    class Untokened(Libraries):
+        def visibility_token(self, user, library_uuid):
+            return None
+    w = linked_world(store, Untokened(LIB))
+    w.sync.pull('alice', 'd1')
+    assert w.sync.pulls == {}
