@@ -240,9 +240,11 @@ class Sync:
             return True
 
     def _queue(self, tx, user, book, now):
-        """In the transaction of a change: a write for every projection (as durable as the change)."""
+        """In the transaction of a change: a write for every projection that shows it (as durable
+        as the change); the statistics projection shows uploads only (read_statistics queues it)."""
         for name in (self.projections.names if self.projections is not None else ()):
-            tx.queue_write(name, user, book, now)
+            if name != STATISTICS:
+                tx.queue_write(name, user, book, now)
 
     def _queued(self):
         if self.projections is not None:

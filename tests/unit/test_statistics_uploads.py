@@ -365,3 +365,9 @@ def test_the_backup_holds_the_uploads_byte_for_byte(world, store, tmp_path):
         assert copy.upload('alice', STATS_FILE)['data'] == data
     finally:
         copy.close()
+
+
+def test_a_kosync_push_never_queues_the_statistics_projection(world, store):
+    world.sync.push('alice', {'document': MD5_A, 'percentage': 0.5, 'progress': '/p', 'device': 'Kobo',
+                              'device_id': 'K', 'metadata': None})
+    assert [w['projection'] for w in store.pending_writes()] == []
