@@ -40,7 +40,8 @@ class Sync:
         self.status, self.log, self.clock, self.limits = status, log, clock, limits
         self.lock = threading.Lock()
         self.pushes = {}  # user -> pushes seen by this process, for pruning
-        self.pulls = {}  # (user, document) -> (change token, BookFormat, visibility token, answer)
+        self.pulls = {}  # (user, document) -> (change token, linked BookFormat, visibility token,
+        #                                       its position, the document's own position)
         if projections is not None and matcher is not None:  # figures are matched within permissions
             projections.add_step(self.read_statistics)
 
@@ -54,8 +55,8 @@ class Sync:
         share durable commits (Store.grouped)."""
         timestamp = int(self.clock())
         document = push['document']
-        linked, own, _ = self.store.sync_rows(user, document)
-        fmt = self._match(user, document, push['metadata'], linked)
+        linked, own, _, visible, seen = self._known(user, document)
+        fmt = linked if visible else self._match(user, document, push['metadata'], linked)
         status = self.status.current_status(user, fmt.book) if fmt is not None and self.status else None
         prune = self._prune_due(user)
 
@@ -72,8 +73,14 @@ class Sync:
                     tx.save_reading_state(user, fmt.book, apply_push(state, push['percentage'], timestamp))
                 tx.save_book_position(user, fmt, dict(push, timestamp=timestamp))
                 self._queue(tx, user, fmt.book, timestamp)
-        self.store.grouped(work)  # acknowledged only once the commit that holds it is on disk
+        # acknowledged only once the commit that holds it is on disk
+        _, committed = self.store.grouped(work, with_token=True)
         if fmt is not None:
+            if fmt == linked and committed is not None and seen is not None:
+                position = {'percentage': float(push['percentage']), 'progress': push['progress'],
+                            'device': push['device'], 'device_id': push['device_id'], 'timestamp': timestamp,
+                            'document': document}
+                self._keep(user, document, (committed, fmt, seen, position, position))
             self._queued()
         return timestamp
 
@@ -90,29 +97,43 @@ class Sync:
 
     def pull(self, user, document):
         """The position a pull answers (or None): the newer of the document's own and its book
-        format's. A document matched now is linked, and its earlier pushes reach the book.
-
-        The answer for a linked document is kept in memory while neither the sidecar (its
-        change token, any commit by anyone) nor what decides the book's visibility (the
-        libraries' visibility token) has changed since it was read: both tokens are read
-        before what they guard, so a change made meanwhile is never kept."""
-        token = self.store.change_token()
-        kept = self.pulls.get((user, document))
-        if token is not None and kept is not None and kept[0] == token \
-                and self._visibility_token(user, kept[1]) == kept[2]:
-            return self._from_reader(user, document, kept[1], kept[3])
-        linked, own, linked_position = self.store.sync_rows(user, document)
-        seen = self._visibility_token(user, linked) if linked is not None else None
-        fmt = self._match(user, document, linked=linked)
+        format's. A document matched now is linked, and its earlier pushes reach the book."""
+        linked, own, linked_position, visible, seen = self._known(user, document)
+        fmt = linked if visible else self._match(user, document, linked=linked)
         if fmt != linked:  # newly matched, or the linked book is no longer visible
             if fmt is not None:
                 self.link(user, document, fmt)
             answer = self.store.position_for(user, document, fmt)
         else:
             answer = newer_position(own, linked_position, document)
-            if token is not None and seen is not None:
-                self._keep_pull(user, document, (token, fmt, seen, answer))
         return self._from_reader(user, document, fmt, answer) if fmt is not None else answer
+
+    def _known(self, user, document):
+        """(linked BookFormat or None, the document's own position, the linked format's
+        position, whether linked is known to be visible, the visibility token read for linked).
+
+        What the sidecar holds of a linked document is kept in memory (self.pulls) while neither
+        the sidecar (its change token: any commit by anyone) nor what decides the book's
+        visibility (the libraries' visibility token) has changed since it was read or written;
+        both tokens are read before what they guard, so a change made meanwhile is never kept."""
+        token = self.store.change_token()
+        kept = self.pulls.get((user, document))
+        if token is not None and kept is not None and kept[0] == token:
+            seen = self._visibility_token(user, kept[1])
+            if seen is not None and seen == kept[2]:
+                return kept[1], kept[4], kept[3], True, seen
+        linked, own, linked_position = self.store.sync_rows(user, document)
+        seen = self._visibility_token(user, linked) if linked is not None else None
+        if token is not None and seen is not None and self._visible(user, linked):
+            self._keep(user, document, (token, linked, seen, linked_position, own))
+            return linked, own, linked_position, True, seen
+        return linked, own, linked_position, False, seen
+
+    def _visible(self, user, fmt):
+        try:
+            return self.matcher.libraries.visible(user, fmt)
+        except Exception:
+            return False  # asked again by matching, which logs why
 
     def _visibility_token(self, user, fmt):
         try:
@@ -120,7 +141,7 @@ class Sync:
         except Exception:
             return None
 
-    def _keep_pull(self, user, document, entry):
+    def _keep(self, user, document, entry):
         if len(self.pulls) > 10000:
             self.pulls.clear()
         self.pulls[(user, document)] = entry

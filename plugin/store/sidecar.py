@@ -134,13 +134,15 @@ class Store(DigestRecords, BookRecords, UploadRecords):
             except sqlite3.Error as e:
                 raise StoreError(f'{self.path}: {e}') from e
 
-    def grouped(self, work):
+    def grouped(self, work, with_token=False):
         """Run work(tx) in a transaction shared with the callers that arrive meanwhile (group
         commit): one caller at a time leads, taking every queued work into one transaction
         (each in a SAVEPOINT of its own when there are several: an exception rolls back that
         work alone and is raised to its caller) and committing once; the others wait on a
         condition and are all woken by the commit. Returns work's result only after the
-        commit that contains it is on disk."""
+        commit that contains it is on disk; with_token, (result, the change token right after
+        that commit when no other commit followed it, else None): what was written may be kept
+        under that token."""
         item = _Grouped(work)
         with self.queue_ready:
             self.queue.append(item)
@@ -161,11 +163,14 @@ class Store(DigestRecords, BookRecords, UploadRecords):
                     self.queue_ready.notify_all()
         if item.error is not None:
             raise item.error
-        return item.result
+        return (item.result, item.token) if with_token else item.result
 
     def _run_batch(self, batch):
+        watch, before = self.wal_index, None
         try:
             with self.transaction() as tx:
+                if watch is not None:  # the write lock is held: no commit can come between
+                    before = watch.token()
                 if len(batch) == 1:  # alone: the transaction itself is the work's savepoint
                     batch[0].result = batch[0].work(tx)
                     return
@@ -186,8 +191,11 @@ class Store(DigestRecords, BookRecords, UploadRecords):
             for item in batch:
                 item.error, item.result = e, None
         finally:
+            after = watch.token() if watch is not None and before is not None else None
+            committed = after if WalIndexWatch.follows(before, after) else None
             for item in batch:
                 item.done = True
+                item.token = committed if item.error is None else None
 
     def _write(self, work):
         """work(conn) in one transaction; its result."""
@@ -264,10 +272,10 @@ class Store(DigestRecords, BookRecords, UploadRecords):
 
 
 class _Grouped:
-    __slots__ = ('work', 'result', 'error', 'done')
+    __slots__ = ('work', 'result', 'error', 'done', 'token')
 
     def __init__(self, work):
-        self.work, self.result, self.error, self.done = work, None, None, False
+        self.work, self.result, self.error, self.done, self.token = work, None, None, False, None
 
 
 def _prepare_private_file(path):

@@ -36,6 +36,15 @@ class WalIndexWatch:
             return None
         return first
 
+    @staticmethod
+    def follows(before, after):
+        """Whether after is the header of exactly one commit after before (iChange counts
+        transactions, modulo 2**32)."""
+        if before is None or after is None:
+            return False
+        (old,), (new,) = struct.unpack_from('=I', before, 8), struct.unpack_from('=I', after, 8)
+        return new == (old + 1) & 0xFFFFFFFF
+
     def close(self):
         if self.fd is not None:
             os.close(self.fd)

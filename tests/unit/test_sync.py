@@ -313,3 +313,23 @@ def test_without_a_visibility_token_nothing_is_kept(store):
     w = linked_world(store, Untokened(LIB))
     w.sync.pull('alice', 'd1')
     assert w.sync.pulls == {}
+
+
+def test_a_push_keeps_what_it_wrote_so_the_next_pull_and_push_read_nothing(store):
+    w = linked_world(store)
+    w.sync.pull('alice', 'd1')
+    w.push('alice', 'd1', 0.4, 1500)
+    store.sync_rows = lambda *a: pytest.fail('read the sidecar')
+    answer = w.sync.pull('alice', 'd1')
+    assert (answer['percentage'], answer['timestamp'], answer['document']) == (0.4, 1500, 'd1')
+    w.push('alice', 'd1', 0.5, 1600)
+    assert w.sync.pull('alice', 'd1')['percentage'] == 0.5
+    assert store.reading_state('alice', A.book)['percentage'] == 0.5
+
+
+def test_what_a_push_keeps_equals_what_the_sidecar_answers(store):
+    w = linked_world(store)
+    w.push('alice', 'd1', 1, 1500)
+    kept = w.sync.pull('alice', 'd1')
+    w.sync.pulls.clear()
+    assert w.sync.pull('alice', 'd1') == kept and isinstance(kept['percentage'], float)
