@@ -132,6 +132,10 @@ def test_the_sidecar_folder_and_files_are_private(server, sidecar):
 # -- rows 5 and 6 ------------------------------------------------------------------------
 
 def page_token(server, user='alice'):
+    """The link form's token, from the page listing flood0002 among the newest unmatched
+    documents (its first page shows page_rows of them, newest first: pushed again now, it is
+    there however the earlier pushes fell across clock seconds)."""
+    assert kosync(server, 'PUT', '/syncs/progress', user, 'pw', push_body('flood0002'))[0] == 200
     query = urlencode({'doc': 'flood0002', 'q': 'Visible'})
     status, _, page = server.request('GET', f'/koreader?{query}', headers=basic(user, 'pw'))
     return re.search(rb'name="csrf" value="([0-9a-f]+)"', page).group(1).decode()
