@@ -2,7 +2,11 @@
 unit test and benchmark."""
 
 
+from bookboss.plugin.app.matching import Matcher
+from bookboss.plugin.app.projections import Projections
+from bookboss.plugin.app.sync import Sync
 from bookboss.plugin.core.books import Book
+from bookboss.plugin.core.limits import Limits
 from bookboss.plugin.core.text import authors_set, normalise
 
 
@@ -108,3 +112,18 @@ def quiet(msg):
     pass
 
 
+
+
+class SyncWorld:
+    """A sync service over a real store whose projections (one RecordingProjection) run in a
+    stood-in background writer: tests call projections.drain() where the server's writer
+    thread would run."""
+
+    def __init__(self, store, libraries, projection='recording', limits=Limits(), clock=None):
+        self.store, self.clock = store, clock or Clock()
+        self.projection = RecordingProjection(projection)
+        self.background = Background()
+        self.projections = Projections(store, quiet, self.background)
+        self.projections.register(self.projection)
+        self.sync = Sync(store, Matcher(store, libraries), self.projections, log=quiet, clock=self.clock,
+                         limits=limits)

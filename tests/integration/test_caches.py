@@ -112,16 +112,24 @@ def test_a_title_changed_while_the_server_runs_matches_at_the_next_request(serve
     assert link_of(home, 'alice', 'sideloaded00000000000000000000c2') == 3
 
 
-def test_a_pull_answered_from_memory_follows_a_book_tagged_out_of_the_restriction(server, home):
-    tess, kindle = Device(server, 'tess', 'pw'), Device(server, 'tess', 'pw', 'Kindle')
+def kept_pull_of_later_book(server, user, tag):
+    """user's device pulling its document of "Later Book" (pushed at 20 %) while another device
+    read the book to 60 %: the answer (the book's 60 %) kept in memory. The document."""
+    first, other = Device(server, user, 'pw'), Device(server, user, 'pw', 'Kindle')
     metadata = {'title': 'Later Book', 'authors': 'Bo Writer'}
-    tess.push('sideloaded00000000000000000000p1', 0.2, metadata=metadata)
-    kindle.push('sideloaded00000000000000000000p2', 0.6, metadata=metadata)  # the same book, further on
+    document = f'sideloaded00000000000000000000{tag}1'
+    first.push(document, 0.2, metadata=metadata)
+    other.push(f'sideloaded00000000000000000000{tag}2', 0.6, metadata=metadata)  # the same book, further on
     time.sleep(0.5)  # the background writer's work for the pushes is done: the sidecar stays as it is
-    assert tess.pull('sideloaded00000000000000000000p1')['percentage'] == 0.6  # the book's position
-    assert tess.pull('sideloaded00000000000000000000p1')['percentage'] == 0.6  # now kept in memory
+    for _ in range(3):  # kept in memory after the first
+        assert first.pull(document)['percentage'] == 0.6
+    return first, document
+
+
+def test_a_pull_answered_from_memory_follows_a_book_tagged_out_of_the_restriction(server, home):
+    tess, document = kept_pull_of_later_book(server, 'tess', 'p')
     calibredb(server, 'set_metadata', '--field', 'tags:hidden', '2')
-    assert tess.pull('sideloaded00000000000000000000p1')['percentage'] == 0.2  # the document's own only
+    assert tess.pull(document)['percentage'] == 0.2  # the document's own only
     calibredb(server, 'set_metadata', '--field', 'tags:', '2')
 
 
@@ -140,12 +148,6 @@ def test_a_sidecar_change_by_another_program_is_answered_at_the_next_pull(server
 
 def test_a_pull_answered_from_memory_follows_a_restriction_changed_while_the_server_runs(server, home):
     home.users('libraries', '--action', 'per-library', 'rita', 'Library', 'title:"Later Book"')
-    rita, kindle = Device(server, 'rita', 'pw'), Device(server, 'rita', 'pw', 'Kindle')
-    metadata = {'title': 'Later Book', 'authors': 'Bo Writer'}
-    rita.push('sideloaded00000000000000000000q1', 0.2, metadata=metadata)
-    kindle.push('sideloaded00000000000000000000q2', 0.6, metadata=metadata)
-    time.sleep(0.5)  # the background writer's work for the pushes is done: the sidecar stays as it is
-    for _ in range(3):  # kept in memory after the first
-        assert rita.pull('sideloaded00000000000000000000q1')['percentage'] == 0.6
+    rita, document = kept_pull_of_later_book(server, 'rita', 'q')
     home.users('libraries', '--action', 'per-library', 'rita', 'Library', 'title:"Open Book"')
-    assert rita.pull('sideloaded00000000000000000000q1')['percentage'] == 0.2  # the book is not rita's now
+    assert rita.pull(document)['percentage'] == 0.2  # the book is not rita's now

@@ -10,7 +10,6 @@ from bookboss.plugin.app.kosync import make_app
 from bookboss.plugin.app.sync import Sync
 from bookboss.plugin.core.protocol import MAX_BODY_BYTES
 from bookboss.plugin.core.throttle import LoginThrottle
-from bookboss.plugin.store import Store
 from fakes import Accounts
 from wsgi_client import call
 
@@ -18,13 +17,6 @@ KEY = hashlib.md5(b'secret').hexdigest()
 ALICE = {'x-auth-user': 'alice', 'x-auth-key': KEY, 'Accept': 'application/vnd.koreader.v1+json'}
 BOB = {'x-auth-user': 'bob', 'x-auth-key': hashlib.md5(b'hunter2').hexdigest()}
 DOC = 'd3b07384d113edec49eaa6238ad5ff00'
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(str(tmp_path / 'bookboss.sqlite'))
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -10,9 +10,7 @@ from datetime import timezone
 import pytest
 
 from bookboss.plugin.app.auth import Authenticator
-from bookboss.plugin.app.matching import Matcher
-from bookboss.plugin.app.projections import Projections
-from bookboss.plugin.app.sync import STATISTICS, Sync
+from bookboss.plugin.app.sync import STATISTICS
 from bookboss.plugin.app.webdav import DavApi
 from bookboss.plugin.core.books import Book, BookFormat
 from bookboss.plugin.core.column_values import changed_values, reading_time_text, statistics_values
@@ -20,7 +18,7 @@ from bookboss.plugin.core.limits import Limits
 from bookboss.plugin.core.throttle import LoginThrottle
 from bookboss.plugin.store import Store
 from bookboss.plugin.store.koreader_statistics import NotStatistics, read_figures
-from fakes import Accounts, Background, Clock, Libraries, RecordingProjection, quiet
+from fakes import Accounts, Clock, Libraries, SyncWorld, quiet
 from koreader_statistics_db import statistics_db
 
 LIB = 'lib-uuid'
@@ -50,21 +48,9 @@ class Request:
         return self._body[:limit + 1]
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(str(tmp_path / 's.sqlite'))
-    yield s
-    s.close()
-
-
-class World:
+class World(SyncWorld):
     def __init__(self, store, hidden=(), limits=Limits(), accounts=None):
-        self.store = store
-        self.projection = RecordingProjection(STATISTICS)
-        self.projections = Projections(store, quiet, Background())
-        self.projections.register(self.projection)
-        self.sync = Sync(store, Matcher(store, Libraries(LIB, hidden=hidden)), self.projections, log=quiet,
-                         clock=Clock(1_800_000_000), limits=limits)
+        super().__init__(store, Libraries(LIB, hidden=hidden), STATISTICS, limits, Clock(1_800_000_000))
         auth = Authenticator(accounts or Accounts(), LoginThrottle(3, 600))
         self.dav = DavApi(self.sync, store, auth, quiet, '/koreader', limits)
         store.record_digests([(MD5_A, 'served', A, 'alice', None), (MD5_B, 'served', B, 'alice', None)])

@@ -4,38 +4,21 @@ and for a projection."""
 import pytest
 
 from bookboss.plugin.app.matching import Matcher
-from bookboss.plugin.app.projections import Projections
 from bookboss.plugin.app.sync import Sync
 from bookboss.plugin.core.books import Book, BookFormat
 from bookboss.plugin.core.digests import name_md5
 from bookboss.plugin.core.text import authors_set, normalise
-from bookboss.plugin.store import Store
-from fakes import Background, Clock, Libraries, RecordingProjection, push, quiet
+from fakes import Libraries, RecordingProjection, SyncWorld, push, quiet
 
 LIB = 'lib-uuid'
 A = BookFormat(Book(LIB, 1), 'EPUB')
 B = BookFormat(Book(LIB, 2), 'EPUB')
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(str(tmp_path / 's.sqlite'))
-    yield s
-    s.close()
-
-
-class World:
-    """A sync service whose projections run in a (stood-in) background writer: tests call
-    drain() where the server's writer thread would run."""
+class World(SyncWorld):
 
     def __init__(self, store, libraries=None):
-        self.store, self.clock = store, Clock()
-        self.projection = RecordingProjection()
-        self.background = Background()
-        self.projections = Projections(store, quiet, self.background)
-        self.projections.register(self.projection)
-        self.sync = Sync(store, Matcher(store, libraries or Libraries(LIB)), self.projections, log=quiet,
-                         clock=self.clock)
+        super().__init__(store, libraries or Libraries(LIB))
 
     def push(self, user, doc, pct, at, device_id='K'):
         self.clock.now = at
