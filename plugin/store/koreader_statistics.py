@@ -27,6 +27,8 @@ WHERE b.md5 IS NOT NULL
 GROUP BY lower(b.md5)
 '''
 FIGURES = ('read_time', 'pages_read', 'pages', 'first_read', 'last_read', 'highlights', 'notes')
+TIMES = ('first_read', 'last_read')
+LATEST_TIME = 4102444800  # 2100-01-01: a device clock beyond it is wrong, and such a time is dropped
 
 
 class NotStatistics(ValueError):
@@ -65,8 +67,9 @@ def _figures(row):
     for name in FIGURES:
         value = row[name]
         out[name] = max(0, int(value)) if isinstance(value, (int, float)) else None
-    if not out['last_read']:
-        out['last_read'] = None
+    for name in TIMES:
+        if not out[name] or out[name] >= LATEST_TIME:
+            out[name] = None
     return out
 
 

@@ -357,3 +357,8 @@ def test_a_kosync_push_never_queues_the_statistics_projection(world, store):
     world.sync.push('alice', {'document': MD5_A, 'percentage': 0.5, 'progress': '/p', 'device': 'Kobo',
                               'device_id': 'K', 'metadata': None})
     assert [w['projection'] for w in store.pending_writes()] == []
+
+
+def test_times_from_a_device_clock_far_off_are_dropped_not_written():
+    (a,) = read_figures(statistics_db([dict(BOOK_A, visits=[(1, 0, 60), (2, 99_999_999_999, 60)])]))
+    assert a['first_read'] is None and a['last_read'] is None and a['read_time'] == 120
