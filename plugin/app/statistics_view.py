@@ -25,6 +25,27 @@ def statistics_view(store, libraries, user, rows):
             'uploads': [describe_upload(u) for u in store.uploads(user)]}
 
 
+def figures_text(figures):
+    """'2 h 5 min, 120 / 300 pages, first 2026-11-02, last 2026-12-01, 4 highlights, 1 note' or '—'."""
+    if not figures:
+        return '—'
+    parts = [reading_time_text(figures['read_time'] or 0)]
+    if figures.get('pages_read') is not None:
+        parts.append(f"{figures['pages_read']} / {figures['pages']} pages" if figures.get('pages')
+                     else f"{figures['pages_read']} pages")
+    if figures.get('first_read'):
+        parts.append(f"first {day(figures['first_read'])}")
+    if figures.get('last_read'):
+        parts.append(f"last {day(figures['last_read'])}")
+    parts.append(_count(figures.get('highlights') or 0, 'highlight'))
+    parts.append(_count(figures.get('notes') or 0, 'note'))
+    return ', '.join(parts)
+
+
+def _count(n, noun):
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def day(timestamp):
     return time.strftime('%Y-%m-%d', time.localtime(timestamp)) if timestamp else '—'
 

@@ -139,7 +139,8 @@ class BookRecords:
 
     def book_report(self, book):
         """What BookBoss knows of one library book, for the GUI: {'users': [{'user', 'status',
-        'percentage', 'started', 'finished', 'last_read', 'device', 'timestamp', 'documents'}],
+        'percentage', 'started', 'finished', 'last_read', 'device', 'timestamp', 'documents',
+        'statistics' (the user's reading-statistics figures of the book, or None)}],
         'digests': [{'digest', 'kind', 'format', 'user', 'detail', 'last_seen'}]}."""
         def work(c):
             users = {}
@@ -153,11 +154,17 @@ class BookRecords:
                                'book_id=? ORDER BY user, document', book):
                 users.setdefault(r['user'], {'user': r['user'], 'documents': []})['documents'].append(
                     f"{r['document']} ({r['format']})")
+            for r in c.execute('SELECT DISTINCT user FROM statistics WHERE library_uuid=? AND book_id=? '
+                               'ORDER BY user', book):
+                users.setdefault(r['user'], {'user': r['user'], 'documents': []})
             digests = [dict(r) for r in c.execute(
                 'SELECT digest, kind, format, user, detail, last_seen FROM digests WHERE library_uuid=? AND '
                 'book_id=? ORDER BY format, kind, last_seen DESC', book)]
             return {'users': list(users.values()), 'digests': digests}
-        return self._read(work)
+        report = self._read(work)
+        for entry in report['users']:
+            entry['statistics'] = self.book_statistics(entry['user'], book)
+        return report
 
     def users_with_state(self, library_uuid):
         sql = 'SELECT DISTINCT user FROM reading_state WHERE library_uuid=? ORDER BY user'

@@ -10,6 +10,7 @@ from calibre.gui2.threaded_jobs import ThreadedJob
 from qt.core import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QMenu,
                      QPushButton, QTableWidget, QTableWidgetItem, QToolButton, QUrl, QVBoxLayout)
 
+from ...app.statistics_view import figures_text
 from ..gui_services import GuiServices
 from ..network import listens_everywhere, sync_url
 from .config_gui import current_server
@@ -124,9 +125,10 @@ class StatusDialog(QDialog):
             layout.addWidget(QLabel('BookBoss knows nothing of this book yet: no KOReader device has synced '
                                     'it and no download or index has recorded its files.', self))
         self.users = _table(self, ['User', 'Status', 'Progress', 'Last read', 'Finished', 'Latest device',
-                                   'KOReader documents'],
+                                   'KOReader documents', 'Reading statistics'],
                             [[u['user'], u.get('status') or '—', percent(u.get('percentage')), when(u.get('last_read')),
-                              when(u.get('finished')), u.get('device') or '—', ', '.join(u['documents']) or '—']
+                              when(u.get('finished')), u.get('device') or '—', ', '.join(u['documents']) or '—',
+                              figures_text(u.get('statistics'))]
                              for u in report['users']])
         layout.addWidget(QLabel('Reading state per calibre user:', self))
         layout.addWidget(self.users)
