@@ -92,6 +92,7 @@ class ProbeAction(InterfaceAction):
             w = plugin.config_widget()
             shown = {p: [c.currentData(), c.currentText()] for p, c in w.combos.items()}
             if q.get('create'):
+                w.create_statistics.setChecked(bool(q.get('statistics')))
                 w.create_defaults()
             message = w.message.text()
             plugin.save_settings(w)
