@@ -176,8 +176,10 @@ def ask_gui(gui, book_id=None, column=None, **command):
     """Ask the GUI probe (install_gui_probe) and wait for its answer."""
     import json
     import time
-    with open(os.path.join(gui.probe_dir, 'query.json'), 'w') as f:
+    # written whole, then renamed: the probe polls for query.json and must never read half of it
+    with open(os.path.join(gui.probe_dir, 'query.tmp'), 'w') as f:
         json.dump(dict(command, book_id=book_id, column=column), f)
+    os.replace(os.path.join(gui.probe_dir, 'query.tmp'), os.path.join(gui.probe_dir, 'query.json'))
     answer = os.path.join(gui.probe_dir, 'answer.json')
     for _ in range(200):
         if os.path.exists(answer):
