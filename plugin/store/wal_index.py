@@ -11,6 +11,7 @@ header is being written the copies differ. The file is read with one pread, neve
 
 import os
 import struct
+import threading
 
 HEADER = 48
 VERSION = 3007000
@@ -20,14 +21,15 @@ class WalIndexWatch:
 
     def __init__(self, path):
         """path: the database file (its -shm beside it must exist: open a connection first)."""
-        self.fd = os.open(path + '-shm', os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0))
+        self.fd = os.open(path + '-shm', os.O_RDONLY | getattr(os, 'O_CLOEXEC', 0) | getattr(os, 'O_BINARY', 0))
+        self.lock = threading.Lock()  # where there is no pread (Windows): seek and read together
 
     def token(self):
         """The current header (bytes), or None when it cannot tell (being written, another
         format): then nothing read may be kept."""
         try:
-            data = os.pread(self.fd, 2 * HEADER, 0)
-        except OSError:
+            data = self._header()
+        except (OSError, TypeError, ValueError):  # closed meanwhile, or unreadable
             return None
         first = data[:HEADER]
         if len(data) < 2 * HEADER or first != data[HEADER:] or first[12] != 1:  # isInit
@@ -35,6 +37,13 @@ class WalIndexWatch:
         if struct.unpack_from('=I', first)[0] != VERSION:
             return None
         return first
+
+    def _header(self):
+        if hasattr(os, 'pread'):
+            return os.pread(self.fd, 2 * HEADER, 0)
+        with self.lock:
+            os.lseek(self.fd, 0, os.SEEK_SET)
+            return os.read(self.fd, 2 * HEADER)
 
     @staticmethod
     def follows(before, after):

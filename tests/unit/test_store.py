@@ -192,3 +192,13 @@ def test_a_grouped_work_that_breaks_the_transaction_fails_its_whole_batch_with_a
     with pytest.raises(StoreError):
         store.grouped(work)
     assert store.user_counts('alice')['documents'] == 0  # nothing of the batch was committed
+
+
+def test_the_change_token_moves_with_every_commit_and_is_read_without_pread_too(store, monkeypatch):
+    import os as os_module
+    first = store.change_token()
+    store.record_library('lib', 'Library')
+    second = store.change_token()
+    assert first is not None and second not in (None, first)
+    monkeypatch.delattr(os_module, 'pread')  # Windows has no pread
+    assert store.change_token() == second
