@@ -73,8 +73,9 @@ class Sync:
                     tx.save_reading_state(user, fmt.book, apply_push(state, push['percentage'], timestamp))
                 tx.save_book_position(user, fmt, dict(push, timestamp=timestamp))
                 self._queue(tx, user, fmt.book, timestamp)
-        # acknowledged only once the commit that holds it is on disk
-        _, committed = self.store.grouped(work, with_token=True)
+        # acknowledged only once the commit that holds it is on disk; what it wrote may be kept only
+        # when no later push of the batch wrote the same book format's position (the key)
+        _, committed = self.store.grouped(work, with_token=True, key=(user, fmt))
         if fmt is not None:
             if fmt == linked and committed is not None and seen is not None:
                 position = {'percentage': float(push['percentage']), 'progress': push['progress'],

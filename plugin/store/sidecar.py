@@ -134,16 +134,16 @@ class Store(DigestRecords, BookRecords, UploadRecords):
             except sqlite3.Error as e:
                 raise StoreError(f'{self.path}: {e}') from e
 
-    def grouped(self, work, with_token=False):
+    def grouped(self, work, with_token=False, key=None):
         """Run work(tx) in a transaction shared with the callers that arrive meanwhile (group
         commit): one caller at a time leads, taking every queued work into one transaction
         (each in a SAVEPOINT of its own when there are several: an exception rolls back that
         work alone and is raised to its caller) and committing once; the others wait on a
         condition and are all woken by the commit. Returns work's result only after the
         commit that contains it is on disk; with_token, (result, the change token right after
-        that commit when no other commit followed it, else None): what was written may be kept
-        under that token."""
-        item = _Grouped(work)
+        that commit when no other commit followed it and no later work of the batch had the same
+        key, else None): what work wrote may be kept under that token."""
+        item = _Grouped(work, key)
         with self.queue_ready:
             self.queue.append(item)
             while self.leading and not item.done:
@@ -193,9 +193,10 @@ class Store(DigestRecords, BookRecords, UploadRecords):
         finally:
             after = watch.token() if watch is not None and before is not None else None
             committed = after if WalIndexWatch.follows(before, after) else None
+            last = {item.key: item for item in batch}  # what a key's last work wrote is what stays
             for item in batch:
                 item.done = True
-                item.token = committed if item.error is None else None
+                item.token = committed if item.error is None and last[item.key] is item else None
 
     def _write(self, work):
         """work(conn) in one transaction; its result."""
@@ -272,10 +273,10 @@ class Store(DigestRecords, BookRecords, UploadRecords):
 
 
 class _Grouped:
-    __slots__ = ('work', 'result', 'error', 'done', 'token')
+    __slots__ = ('work', 'key', 'result', 'error', 'done', 'token')
 
-    def __init__(self, work):
-        self.work, self.result, self.error, self.done, self.token = work, None, None, False, None
+    def __init__(self, work, key=None):
+        self.work, self.key, self.result, self.error, self.done, self.token = work, key, None, None, False, None
 
 
 def _prepare_private_file(path):

@@ -202,3 +202,31 @@ def test_the_change_token_moves_with_every_commit_and_is_read_without_pread_too(
     assert first is not None and second not in (None, first)
     monkeypatch.delattr(os_module, 'pread')  # Windows has no pread
     assert store.change_token() == second
+
+
+def test_in_a_group_commit_only_the_last_work_of_a_key_may_keep_what_it_wrote(store):
+    import threading
+    import time
+    store.record_library('lib', 'Library')  # the sidecar exists
+    results = {}
+
+    def work(tx):
+        tx.conn.execute("INSERT INTO notices (at, message) VALUES (0, 'a work')")
+
+    with store.queue_ready:
+        store.leading = True  # as if a batch were being committed: the works below queue for the next one
+    workers = [threading.Thread(target=lambda n=n, k=k: results.__setitem__(n, store.grouped(work, True, k)))
+               for n, k in enumerate(['a', 'b', 'a'])]
+    deadline = time.monotonic() + 10
+    for n, w in enumerate(workers):
+        w.start()
+        while len(store.queue) < n + 1 and time.monotonic() < deadline:
+            time.sleep(0.001)
+    with store.queue_ready:
+        store.leading = False
+        store.queue_ready.notify_all()
+    for w in workers:
+        w.join(10)
+    tokens = {n: token for n, (_, token) in results.items()}
+    assert tokens[1] is not None and tokens[1] == tokens[2] == store.change_token()
+    assert tokens[0] is None  # a later work of the same key wrote after it
