@@ -22,16 +22,24 @@ class Matcher:
     def match(self, user, document, metadata=None, linked=None):
         """The BookFormat the document is for this user, or None (unmatched). linked: the
         document's current link (kept while the user may still see that book)."""
-        if linked is not None and self.libraries.visible(user, linked):
+        if linked is not None and self.visible(user, linked):
             return linked
         fmt = self._first_visible(user, document)  # most recently served to user first
         if fmt is None and metadata:
             fmt = self._from_metadata(user, metadata)
         return fmt
 
+    def visible(self, user, fmt):
+        """Whether user may see the book of this format (Libraries.visible)."""
+        return self.libraries.visible(user, fmt)
+
+    def visibility_token(self, user, fmt):
+        """What tells whether visible(user, fmt) may have changed (Libraries.visibility_token)."""
+        return self.libraries.visibility_token(user, fmt.book.library_uuid)
+
     def _first_visible(self, user, digest):
         for fmt in self.store.candidates(digest, user):
-            if self.libraries.visible(user, fmt):
+            if self.visible(user, fmt):
                 return fmt
         return None
 

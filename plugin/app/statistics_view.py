@@ -5,6 +5,7 @@ import time
 from email.utils import formatdate
 
 from ..core.column_values import reading_time_text
+from .sync import is_statistics_file
 
 
 def statistics_view(store, libraries, user, rows):
@@ -57,4 +58,4 @@ def describe_upload(upload):
         return f"{text}: stored unchanged, but not read: {upload['problem']}"
     if upload['unread']:
         return f'{text}: being read'
-    return text + (': read' if upload['path'].endswith('statistics.sqlite3') else ': stored')
+    return text + (': read' if is_statistics_file(upload['path']) else ': stored')

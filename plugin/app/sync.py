@@ -132,13 +132,13 @@ class Sync:
 
     def _visible(self, user, fmt):
         try:
-            return self.matcher.libraries.visible(user, fmt)
+            return self.matcher.visible(user, fmt)
         except Exception:
             return False  # asked again by matching, which logs why
 
     def _visibility_token(self, user, fmt):
         try:
-            return self.matcher.libraries.visibility_token(user, fmt.book.library_uuid)
+            return self.matcher.visibility_token(user, fmt)
         except Exception:
             return None
 
@@ -166,7 +166,7 @@ class Sync:
         True when the link is new; the document's pushes are then replayed into the book."""
         if not self._bind(user, document, fmt):
             return False
-        self.store.reread_statistics([document])
+        self.store.reread_statistics([document], STATISTICS_FILE)
         self._queued()
         return True
 
@@ -193,7 +193,7 @@ class Sync:
         digests: link every stored document they name. (In a server the projections run in the
         background: a download hook runs while calibre holds the library.) Statistics uploads
         with figures for them are read again."""
-        bound = self.store.reread_statistics(digests) > 0
+        bound = self.store.reread_statistics(digests, STATISTICS_FILE) > 0
         if self.matcher is None:
             return
         for user, document in self.store.users_with_progress(digests):

@@ -165,7 +165,7 @@ class DavApi:
         return DavAnswer(201 if result == 'created' else 204)
 
     def mkcol(self, request, user, path):
-        if any(f['path'] == path for f in self.store.uploads(user)):
+        if self.store.upload(user, path, with_data=False) is not None:
             raise DavError(405, f'{path} is a file.')
         return DavAnswer(201)
 

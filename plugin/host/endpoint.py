@@ -21,7 +21,8 @@ JSON_TYPE = 'application/json'
 WEBDAV_METHODS = ('PROPFIND', 'MKCOL')  # what KOReader's WebDAV client sends beyond calibre's methods
 
 
-@endpoint(PREFIX + '/{+rest=""}', methods=('GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'TRACE') + WEBDAV_METHODS,
+@endpoint(PREFIX + '/{+rest=""}',
+          methods=('GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'TRACE') + WEBDAV_METHODS,
           auth_required=False, cache_control='no-cache')
 def koreader(ctx, rd, rest):
     """KOReader's API straight from calibre's request (KosyncApi.handle); KOReader's WebDAV

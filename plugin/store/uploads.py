@@ -62,10 +62,10 @@ class UploadRecords:
         return self._read(lambda c: [dict(r) for r in c.execute(
             'SELECT user, path, etag, data FROM uploads WHERE unread=1 ORDER BY stored_at')])
 
-    def reread_statistics(self, digests):
+    def reread_statistics(self, digests, file_name):
         """Digests became known or were linked (a download, an index run, a link on the page):
-        the statistics uploads of users with figures for them are read again. The number of
-        uploads marked."""
+        the statistics uploads (files called file_name) of users with figures for them are read
+        again. The number of uploads marked."""
         digests = list(digests)
 
         def work(conn):
@@ -74,9 +74,9 @@ class UploadRecords:
                 chunk = digests[i:i + 500]
                 marked += conn.execute(
                     f'''UPDATE uploads SET unread=1 WHERE problem IS NULL AND unread=0
-                        AND path LIKE '%statistics.sqlite3' AND user IN
+                        AND (path=? OR substr(path, -?)=?) AND user IN
                         (SELECT user FROM statistics WHERE md5 IN ({','.join('?' * len(chunk))}))''',
-                    chunk).rowcount
+                    ('/' + file_name, len(file_name) + 1, '/' + file_name, *chunk)).rowcount
             return marked
         return self._write(work) if digests else 0
 
@@ -111,9 +111,9 @@ class UploadRecords:
                                                          book_id, format, updated_at)
                                  VALUES (?, ?, {', '.join('?' * len(FIGURE_COLUMNS))}, ?, ?, ?, ?)''',
                              (user, f['md5'], *row, old['updated_at'] if same else now))
-                if not same:
-                    changed.update(_book(r) for r in (old, {'library_uuid': where[0], 'book_id': where[1]}) if r)
-            changed.update(_book(old) for old in before.values())
+                if not same:  # the book it names now, and the one it named before
+                    changed.update((fmt.book if fmt is not None else None, _book(old)))
+            changed.update(_book(old) for old in before.values())  # figures no longer uploaded
             changed.discard(None)
             if projection is not None:
                 tx = Records(conn)

@@ -362,3 +362,13 @@ def test_a_kosync_push_never_queues_the_statistics_projection(world, store):
 def test_times_from_a_device_clock_far_off_are_dropped_not_written():
     (a,) = read_figures(statistics_db([dict(BOOK_A, visits=[(1, 0, 60), (2, 99_999_999_999, 60)])]))
     assert a['first_read'] is None and a['last_read'] is None and a['read_time'] == 120
+
+
+def test_a_reread_marks_only_the_statistics_files_of_the_users_it_concerns(world, store):
+    world.ask('PUT', body=statistics_db([BOOK_A]))
+    world.ask('PUT', '/stats/vocabulary_builder.sqlite3', body=b'words')
+    world.ask('PUT', '/stats/my-statistics.sqlite3', body=b'not the statistics')
+    world.ask('PUT', body=statistics_db([BOOK_B]), user='bob', password='hunter2')
+    world.projections.drain()
+    assert store.reread_statistics([MD5_A], 'statistics.sqlite3') == 1
+    assert [(u['user'], u['path']) for u in store.uploads() if u['unread']] == [('alice', STATS_FILE)]
