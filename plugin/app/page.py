@@ -11,7 +11,6 @@ import hmac
 import ipaddress
 import re
 import secrets
-import time
 from urllib.parse import quote
 
 from ..core.books import BookFormat
@@ -20,6 +19,7 @@ from ..core.protocol import KosyncError, normalize_document
 from ..vendor import bottle
 from .origins import BadHost, origin_of, parse_host, request_scheme, server_origin
 from .resources import resource_text
+from .display import when
 from .statistics_view import statistics_view
 
 # The page has a state-changing button: never framed by another site, never sniffed.
@@ -27,10 +27,6 @@ SECURITY = {'X-Frame-Options': 'DENY', 'Content-Security-Policy': "frame-ancesto
             'X-Content-Type-Options': 'nosniff'}
 HTML = dict(SECURITY, **{'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store'})
 FORMAT = re.compile(r'[A-Z0-9_]{1,20}\Z')
-
-
-def when(timestamp):
-    return time.strftime('%Y-%m-%d %H:%M', time.localtime(timestamp)) if timestamp else '—'
 
 
 def host_is_loopback(host):

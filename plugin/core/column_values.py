@@ -165,11 +165,16 @@ def _statistic(purpose, datatype, figures, tz):
         read = figures.get('pages_read')
         if read is None or datatype == 'int':
             return read
-        return f"{read} / {figures['pages']}" if figures.get('pages') else str(read)
+        return pages_read_text(read, figures.get('pages'))
     if purpose in ('stats_first_read', 'stats_last_read'):
         when = figures.get(purpose[len('stats_'):])
         return day_of(when, tz) if when else None
     return figures.get(purpose[len('stats_'):])
+
+
+def pages_read_text(read, pages):
+    """(120, 300) -> '120 / 300'; (120, None) -> '120'."""
+    return f'{read} / {pages}' if pages else str(read)
 
 
 def reading_time_text(seconds):

@@ -12,7 +12,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from harness import ROOT, CalibreServer
-from koreader_client import Device, partial_md5
+from koreader_client import Device, basic, partial_md5
+from koreader_statistics_db import statistics_db
 
 OUTPUT = os.path.join(ROOT, 'test-output')
 LOST = '1057b00c0000000000000000000000ab'
@@ -29,6 +30,13 @@ def server(home):
     alice = Device(srv, 'alice', 'secret', 'Kobo Libra 2')
     data, _ = alice.download('/get/epub/2/Library')
     alice.push(partial_md5(data), 0.37)
+    stats = statistics_db([  # KOReader's reading statistics, so the page shows its statistics table too
+        {'title': 'x', 'md5': partial_md5(data), 'pages': 240, 'highlights': 5, 'notes': 2,
+         'visits': [(p, 1_790_000_000 + p * 100, 90) for p in range(1, 40)]},
+        {'title': 'A statistics entry for a book outside the library, with a long unbroken title',
+         'md5': 'f' * 32, 'pages': 80, 'visits': [(1, 1_790_500_000, 60)]}])
+    status, _, _ = srv.request('PUT', '/koreader/dav/statistics.sqlite3', stats, basic('alice', 'secret'))
+    assert status == 201
     alice.push(LOST, 0.55, metadata={'title': 'A book copied from a friend'})
     Device(srv, 'alice', 'secret', 'PocketBook Era with a rather long device name').push(
         OTHER, 0.9, metadata={'title': 'Notes from a conference with an unusually long title, unbroken'})

@@ -96,8 +96,8 @@ calibre keeps reader positions per logged-in user, and here nobody is logged in.
 
 <h2>Your reading statistics</h2>
 % if statistics:
-<p id="statistics-totals">{{statistics_totals['documents']}} books ({{statistics_totals['linked']}} linked to the library),
-{{statistics_totals['time']}} of reading, {{statistics_totals['highlights']}} highlights, {{statistics_totals['notes']}} notes.</p>
+<p id="statistics-totals">{{statistics_totals['books']}} ({{statistics_totals['linked']}} linked to the library),
+{{statistics_totals['time']}} of reading, {{statistics_totals['highlights_text']}}, {{statistics_totals['notes_text']}}.</p>
 <table id="statistics"><thead><tr><th>Book</th><th>Reading time</th><th>Pages read</th><th>First read</th><th>Last read</th>
 <th>Highlights</th><th>Notes</th></tr></thead><tbody>
 % for s in statistics:

@@ -2,7 +2,6 @@
 only in the GUI, never in calibre-server). The work is in host/gui_services.py; this module
 only shows and asks."""
 
-import time
 
 from calibre.gui2 import error_dialog, info_dialog, open_url
 from calibre.gui2.actions import InterfaceAction
@@ -10,14 +9,11 @@ from calibre.gui2.threaded_jobs import ThreadedJob
 from qt.core import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QMenu,
                      QPushButton, QTableWidget, QTableWidgetItem, QToolButton, QUrl, QVBoxLayout)
 
+from ...app.display import when
 from ...app.statistics_view import figures_text
 from ..gui_services import GuiServices
 from ..network import listens_everywhere, sync_url
 from .config_gui import current_server
-
-
-def when(timestamp):
-    return time.strftime('%Y-%m-%d %H:%M', time.localtime(timestamp)) if timestamp else '—'
 
 
 def percent(value):
