@@ -187,6 +187,7 @@ MIGRATIONS = (
         PRIMARY KEY (user, md5)
     );
     CREATE INDEX statistics_by_book ON statistics (user, library_uuid, book_id);
+    CREATE INDEX statistics_by_md5 ON statistics (md5);
     ''',
 )
 SCHEMA_VERSION = len(MIGRATIONS)

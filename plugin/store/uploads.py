@@ -65,20 +65,21 @@ class UploadRecords:
     def reread_statistics(self, digests, file_name):
         """Digests became known or were linked (a download, an index run, a link on the page):
         the statistics uploads (files called file_name) of users with figures for them are read
-        again. The number of uploads marked."""
-        digests = list(digests)
+        again. The number of uploads marked. Only a user with figures for one of the digests
+        costs a write (a download or an index run of anything else reads one index)."""
+        chunks = [list(digests)[i:i + 500] for i in range(0, len(digests), 500)]
+
+        def users(conn):
+            return sorted({r[0] for chunk in chunks for r in conn.execute(
+                f"SELECT DISTINCT user FROM statistics WHERE md5 IN ({','.join('?' * len(chunk))})", chunk)})
+        concerned = self._read(users) if chunks else []
 
         def work(conn):
-            marked = 0
-            for i in range(0, len(digests), 500):
-                chunk = digests[i:i + 500]
-                marked += conn.execute(
-                    f'''UPDATE uploads SET unread=1 WHERE problem IS NULL AND unread=0
-                        AND (path=? OR substr(path, -?)=?) AND user IN
-                        (SELECT user FROM statistics WHERE md5 IN ({','.join('?' * len(chunk))}))''',
-                    ('/' + file_name, len(file_name) + 1, '/' + file_name, *chunk)).rowcount
-            return marked
-        return self._write(work) if digests else 0
+            return sum(conn.execute(
+                '''UPDATE uploads SET unread=1 WHERE user=? AND problem IS NULL AND unread=0
+                   AND (path=? OR substr(path, -?)=?)''',
+                (user, '/' + file_name, len(file_name) + 1, '/' + file_name)).rowcount for user in concerned)
+        return self._write(work) if concerned else 0
 
     # -- the figures -----------------------------------------------------------------------
 
