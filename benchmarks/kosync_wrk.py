@@ -99,8 +99,13 @@ def setup():
         data, _ = kobo.download('/get/epub/1/Library')
         doc = partial_md5(data)
         kobo.push(doc, 0.001)
-        with sqlite3.connect(home.sidecar) as c:
-            assert c.execute('SELECT COUNT(*) FROM document_links WHERE document=?', (doc,)).fetchone()[0] == 1
+        deadline = time.monotonic() + 10  # the push log is applied in the background (linking the document)
+        while True:
+            with sqlite3.connect(home.sidecar) as c:
+                if c.execute('SELECT COUNT(*) FROM document_links WHERE document=?', (doc,)).fetchone()[0] == 1:
+                    break
+            assert time.monotonic() < deadline, 'the document was not linked'
+            time.sleep(0.05)
     except BaseException:
         print(server.output()[-3000:], file=sys.stderr)
         server.stop()

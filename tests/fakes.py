@@ -117,13 +117,14 @@ def quiet(msg):
 class SyncWorld:
     """A sync service over a real store whose projections (one RecordingProjection) run in a
     stood-in background writer: tests call projections.drain() where the server's writer
-    thread would run."""
+    thread would run. logged: pushes stay in the push log until that drain, as in a server
+    (else each push is applied at once, as on the command line)."""
 
-    def __init__(self, store, libraries, projection='recording', limits=Limits(), clock=None):
+    def __init__(self, store, libraries, projection='recording', limits=Limits(), clock=None, logged=False):
         self.store, self.clock = store, clock or Clock()
         self.projection = RecordingProjection(projection)
         self.background = Background()
         self.projections = Projections(store, quiet, self.background)
         self.projections.register(self.projection)
         self.sync = Sync(store, Matcher(store, libraries), self.projections, log=quiet, clock=self.clock,
-                         limits=limits)
+                         limits=limits, writer=self.background if logged else None)

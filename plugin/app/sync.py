@@ -14,12 +14,14 @@ import traceback
 
 from ..core.limits import Limits
 from ..core.protocol import invalid
-from ..core.reading_state import apply_push, replay
+from ..core.reading_state import replay
 from ..store import StoreError
 from ..store.koreader_statistics import NotStatistics, read_figures
 from ..store.records import newer_position
+from .push_log import LoggedBatch, current_state
 
 PRUNE_EVERY = 32
+LOG_BATCH = 500  # logged pushes applied in one transaction
 STATISTICS = 'statistics'  # the projection that shows KOReader's reading statistics
 STATISTICS_FILE = 'statistics.sqlite3'  # what KOReader's statistics sync uploads
 
@@ -31,59 +33,109 @@ def is_statistics_file(path):
 class Sync:
 
     def __init__(self, store, matcher=None, projections=None, status=None, log=print, clock=time.time,
-                 limits=Limits(), reader=None):
+                 limits=Limits(), reader=None, writer=None):
         """matcher: app.matching.Matcher, or None where calibre's permissions cannot be asked
         (the command line: documents then bind at the user's next sync); projections:
         app.projections.Projections or None; status: a ReadingStatusSource or None; limits:
-        core.limits.Limits; reader: a ReaderPositionSource (calibre's web reader) or None."""
+        core.limits.Limits; reader: a ReaderPositionSource (calibre's web reader) or None;
+        writer: the projections' background writer (a Waker), which then also applies the push
+        log (as the first step of every run); None: each push is applied at once."""
         self.store, self.matcher, self.projections, self.reader = store, matcher, projections, reader
+        self.writer = writer if projections is not None else None
         self.status, self.log, self.clock, self.limits = status, log, clock, limits
         self.lock = threading.Lock()
         self.pushes = {}  # user -> pushes seen by this process, for pruning
         self.pulls = {}  # (user, document) -> (change token, linked BookFormat, visibility token,
         #                                       its position, the document's own position)
+        if self.writer is not None:
+            projections.add_step(self.apply_logged)
         if projections is not None and matcher is not None:  # figures are matched within permissions
             projections.add_step(self.read_statistics)
 
     # -- KOReader ---------------------------------------------------------------------
 
     def push(self, user, push):
-        """Store a validated push (the user's latest position of its document and, once the
-        document is linked, of its book format), apply the reading-state rules, link it when
-        it is newly matched; return the timestamp acknowledged. A new document past the
-        user's document limit is refused (403/2003); nothing is written then. Concurrent pushes
-        share durable commits (Store.grouped)."""
+        """Log a validated push (durable, one row) and return the timestamp acknowledged; it is
+        applied (apply_logged) in the background writer, or at once without one. A new document
+        past the user's document limit is refused (403/2003); nothing is written then.
+        Concurrent pushes share durable commits (Store.grouped)."""
         timestamp = int(self.clock())
         document = push['document']
         linked, own, _, visible, seen = self._known(user, document)
         fmt = linked if visible else self._match(user, document, push['metadata'], linked)
-        status = self.status.current_status(user, fmt.book) if fmt is not None and self.status else None
-        prune = self._prune_due(user)
 
         def work(tx):
-            if own is None and tx.document_position(user, document) is None \
+            if own is None and tx.is_new_document(user, document) \
                     and tx.document_count(user) >= self.limits.documents_per_user:
                 raise invalid(self.limits.document_cap_message())
-            tx.record_push(user, push, timestamp)
-            if prune:
-                tx.prune_history(user, push['device_id'], timestamp, self.limits)
-            if fmt is not None:
-                if fmt == linked or not _bind(tx, user, document, fmt, timestamp, status):
-                    state = _current(tx.reading_state(user, fmt.book), status)
-                    tx.save_reading_state(user, fmt.book, apply_push(state, push['percentage'], timestamp))
-                tx.save_book_position(user, fmt, dict(push, timestamp=timestamp))
-                self._queue(tx, user, fmt.book, timestamp)
+            tx.log_push(user, push, timestamp, fmt)
         # acknowledged only once the commit that holds it is on disk; what it wrote may be kept only
         # when no later push of the batch wrote the same book format's position (the key)
         _, committed = self.store.grouped(work, with_token=True, key=(user, fmt))
-        if fmt is not None:
-            if fmt == linked and committed is not None and seen is not None:
-                position = {'percentage': float(push['percentage']), 'progress': push['progress'],
-                            'device': push['device'], 'device_id': push['device_id'], 'timestamp': timestamp,
-                            'document': document}
-                self._keep(user, document, (committed, fmt, seen, position, position))
-            self._queued()
+        if fmt is not None and fmt == linked and committed is not None and seen is not None:
+            position = {'percentage': float(push['percentage']), 'progress': push['progress'],
+                        'device': push['device'], 'device_id': push['device_id'], 'timestamp': timestamp,
+                        'document': document}
+            self._keep(user, document, (committed, fmt, seen, position, position))
+        if self.writer is not None:
+            self.writer.wake()
+        else:
+            self.apply_logged()
         return timestamp
+
+    def apply_logged(self):
+        """Apply the push log in order, in batches of one transaction each (app.push_log); the
+        projections are queued for every book a push reached. Whether anything was applied. A
+        batch that fails is applied push by push; a push that cannot be applied stays logged and
+        is retried at the next run."""
+        applied = queued = False
+        while True:
+            pending = self.store.logged_pushes(LOG_BATCH)
+            if not pending:
+                break
+            statuses = {}
+            for _, user, _, _, fmt in pending:  # calibre is asked before the sidecar is locked
+                if fmt is not None and self.status is not None and (user, fmt.book) not in statuses:
+                    statuses[(user, fmt.book)] = self.status.current_status(user, fmt.book)
+            try:
+                rows = self._apply_logged(pending[0][0], pending[-1][0], statuses)
+            except StoreError:
+                raise
+            except Exception:
+                self.log('BookBoss: could not apply logged pushes together; one by one:\n' + traceback.format_exc())
+                rows = self._apply_one_by_one(pending, statuses)
+                if len(rows) < len(pending):
+                    break
+            applied = applied or bool(rows)
+            queued = queued or any(row[4] is not None for row in rows)
+            if len(pending) < LOG_BATCH:
+                break
+        if queued:
+            self._queued()
+        return applied
+
+    def _apply_logged(self, first, last, statuses):
+        """The logged pushes from first to last (ids) still logged, applied in one transaction."""
+        with self.store.transaction() as tx:
+            rows = [row for row in tx.logged_pushes(LOG_BATCH) if first <= row[0] <= last]
+            batch = LoggedBatch(tx, _bind, self._queue, self._prune_due, self.limits)
+            for _, user, push, timestamp, fmt in rows:
+                batch.add(user, push, timestamp, fmt, statuses.get((user, fmt.book)) if fmt is not None else None)
+            batch.flush()
+            tx.forget_logged([row[0] for row in rows])
+        return rows
+
+    def _apply_one_by_one(self, pending, statuses):
+        done = []
+        for row in pending:
+            try:
+                done += self._apply_logged(row[0], row[0], statuses)
+            except StoreError:
+                raise
+            except Exception:
+                self.log(f'BookBoss: could not apply a logged push of {row[1]} (kept, retried):\n'
+                         + traceback.format_exc())
+        return done
 
     def _prune_due(self, user):
         """History is pruned once every PRUNE_EVERY pushes of a user (the first one in this
@@ -99,7 +151,7 @@ class Sync:
     def pull(self, user, document):
         """The position a pull answers (or None): the newer of the document's own and its book
         format's. A document matched now is linked, and its earlier pushes reach the book."""
-        linked, own, linked_position, visible, seen = self._known(user, document)
+        linked, own, linked_position, visible, seen = self._known(user, document, settle=True)
         fmt = linked if visible else self._match(user, document, linked=linked)
         if fmt != linked:  # newly matched, or the linked book is no longer visible
             if fmt is not None:
@@ -109,26 +161,35 @@ class Sync:
             answer = newer_position(own, linked_position, document)
         return self._from_reader(user, document, fmt, answer) if fmt is not None else answer
 
-    def _known(self, user, document):
+    def _known(self, user, document, settle=False):
         """(linked BookFormat or None, the document's own position, the linked format's
         position, whether linked is known to be visible, the visibility token read for linked).
 
         What the sidecar holds of a linked document is kept in memory (self.pulls) while neither
         the sidecar (its change token: any commit by anyone) nor what decides the book's
         visibility (the libraries' visibility token) has changed since it was read or written;
-        both tokens are read before what they guard, so a change made meanwhile is never kept."""
+        both tokens are read before what they guard, so a change made meanwhile is never kept.
+        settle: the push log is applied first when it holds anything (a pull reads what every
+        acknowledged push wrote)."""
         token = self.store.change_token()
         kept = self.pulls.get((user, document))
         if token is not None and kept is not None and kept[0] == token:
             seen = self._visibility_token(user, kept[1])
             if seen is not None and seen == kept[2]:
                 return kept[1], kept[4], kept[3], True, seen
+        if settle and self._settle():
+            token = self.store.change_token()
         linked, own, linked_position = self.store.sync_rows(user, document)
         seen = self._visibility_token(user, linked) if linked is not None else None
         if token is not None and seen is not None and self._visible(user, linked):
             self._keep(user, document, (token, linked, seen, linked_position, own))
             return linked, own, linked_position, True, seen
         return linked, own, linked_position, False, seen
+
+    def _settle(self):
+        """Apply the push log now when it holds anything (pushes a server acknowledged but had
+        not applied yet, or left when it stopped); whether it did."""
+        return self.store.has_logged_pushes() and self.apply_logged()
 
     def _visible(self, user, fmt):
         try:
@@ -164,6 +225,7 @@ class Sync:
     def link(self, user, document, fmt):
         """Link the user's document to a book format (the page's form, a pull, late binding).
         True when the link is new; the document's pushes are then replayed into the book."""
+        self._settle()
         if not self._bind(user, document, fmt):
             return False
         self.store.reread_statistics([document], STATISTICS_FILE)
@@ -177,6 +239,7 @@ class Sync:
 
     def unlink(self, document):
         """Remove the administrator's links and every user's binding of a document."""
+        self._settle()
         return {'manual_links_removed': self.store.remove_digests(document, 'manual'),
                 'bindings_removed': self.store.unlink_document(document)}
 
@@ -193,6 +256,7 @@ class Sync:
         digests: link every stored document they name. (In a server the projections run in the
         background: a download hook runs while calibre holds the library.) Statistics uploads
         with figures for them are read again."""
+        self._settle()
         bound = self.store.reread_statistics(digests, STATISTICS_FILE) > 0
         if self.matcher is None:
             return
@@ -282,7 +346,7 @@ def _bind(tx, user, document, fmt, now, status=None):
     tx.save_link(user, document, fmt, now)
     pushes = tx.pushes_of(user, document)
     if pushes:
-        tx.save_reading_state(user, fmt.book, replay(_current(tx.reading_state(user, fmt.book), status), pushes))
+        tx.save_reading_state(user, fmt.book, replay(current_state(tx.reading_state(user, fmt.book), status), pushes))
     latest = tx.document_position(user, document)
     if latest is not None:
         current = tx.book_position(user, fmt)
@@ -291,5 +355,3 @@ def _bind(tx, user, document, fmt, now, status=None):
     return True
 
 
-def _current(state, status):
-    return dict(state, status=status) if status is not None else state

@@ -123,7 +123,8 @@ class ServerServices:
                                                          (lambda: True) if getattr(ctx.opts, 'auth', False) else None)
         self.sync = Sync(self.store, Matcher(self.store, self.libraries), self.projections,
                          status=self.columns, log=log, limits=limits,
-                         reader=self.projections.registered.get(CalibreReaderPositions.name))
+                         reader=self.projections.registered.get(CalibreReaderPositions.name),
+                         writer=self.projections.background)  # applies the push log, off the request
         self.downloads = DownloadRecorder(self.sync, log)
         guard = AccountGuard(self.store, accounts, log)
         authenticator = Authenticator(accounts, throttle_for(ctx.opts), trusted_proxies=config.prefs()['trusted_proxies'],
@@ -134,7 +135,7 @@ class ServerServices:
         self.api = KosyncApi(self.sync, authenticator, log, root)  # KOReader's API, straight from calibre
         self.dav = DavApi(self.sync, self.store, authenticator, log, root, limits)  # its WebDAV folder
         self.page_app = page.app(log)  # the browser page (Bottle, through the WSGI bridge)
-        self.projections.background.start()  # retries queued writes; no sidecar I/O here
+        self.projections.background.wake()  # applies what a stopped server left logged, retries queued writes
         self.indexer = threading.Thread(target=index_server_libraries, name='BookBossIndex', daemon=True,
                                         args=(ctx, self.sync, log, accounts.refresh))
         self.indexer.start()

@@ -21,6 +21,13 @@ class BookRecords:
             tx.prune_history(user, push['device_id'], timestamp, limits)
         return timestamp
 
+    def logged_pushes(self, limit):
+        """The oldest pushes of the push log (Records.logged_pushes)."""
+        return self._read(lambda c: Records(c).logged_pushes(limit))
+
+    def has_logged_pushes(self):
+        return self._read(lambda c: c.execute('SELECT EXISTS (SELECT 1 FROM push_log)').fetchone()[0] == 1)
+
     def get_progress(self, user, document):
         return self._read(lambda c: Records(c).document_position(user, document))
 
@@ -283,7 +290,7 @@ class BookRecords:
 
 
 # Every table holding a calibre user's own data (column problems belong to a column set's owner).
-USER_TABLES = ('progress', 'push_history', 'document_links', 'book_progress', 'reading_state', 'served',
+USER_TABLES = ('push_log', 'progress', 'push_history', 'document_links', 'book_progress', 'reading_state', 'served',
                'pending_writes', 'uploads', 'statistics')
 
 

@@ -22,6 +22,38 @@ class Records:
         self.save_document_position(user, push, timestamp)
         self.append_history(user, push, timestamp)
 
+    def log_push(self, user, push, timestamp, fmt=None):
+        """A validated push, durable as one row of the push log until it is applied (with the
+        book format it was matched to, or none)."""
+        metadata = json.dumps(push['metadata'], ensure_ascii=False) if push.get('metadata') else None
+        self.conn.execute(
+            '''INSERT INTO push_log (user, document, percentage, progress, device, device_id, timestamp,
+                                     metadata, library_uuid, book_id, format)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)''',
+            (user, push['document'], push['percentage'], push['progress'], push['device'], push['device_id'],
+             timestamp, metadata, *(fmt.flat() if fmt is not None else (None, None, None))))
+
+    def logged_pushes(self, limit):
+        """The oldest logged pushes, in order: [(id, user, push, timestamp, BookFormat or None)]."""
+        return [(r['id'], r['user'],
+                 {'document': r['document'], 'percentage': r['percentage'], 'progress': r['progress'],
+                  'device': r['device'], 'device_id': r['device_id'],
+                  'metadata': json.loads(r['metadata']) if r['metadata'] else None},
+                 r['timestamp'],
+                 BookFormat(Book(r['library_uuid'], r['book_id']), r['format']) if r['format'] else None)
+                for r in self.conn.execute('SELECT * FROM push_log ORDER BY id LIMIT ?', (limit,))]
+
+    def forget_logged(self, push_ids):
+        """Remove applied pushes from the log."""
+        self.conn.executemany('DELETE FROM push_log WHERE id=?', [(i,) for i in push_ids])
+
+    def is_new_document(self, user, document):
+        """Whether the user has no position of document, applied or logged."""
+        return self.conn.execute(
+            '''SELECT NOT EXISTS (SELECT 1 FROM progress WHERE user=? AND document=?)
+                      AND NOT EXISTS (SELECT 1 FROM push_log WHERE user=? AND document=?)''',
+            (user, document, user, document)).fetchone()[0] == 1
+
     def queue_write(self, projection, user, book, now, error=None):
         """Remember that projection must bring calibre up to date for user's book (again)."""
         self.conn.execute(
@@ -31,7 +63,12 @@ class Records:
             (projection, user, *book, now, error))
 
     def document_count(self, user):
-        return self.conn.execute('SELECT COUNT(*) FROM progress WHERE user=?', (user,)).fetchone()[0]
+        """The user's documents, those only in the push log included."""
+        return self.conn.execute(
+            '''SELECT (SELECT COUNT(*) FROM progress WHERE user=?)
+                      + (SELECT COUNT(DISTINCT document) FROM push_log l WHERE l.user=? AND NOT EXISTS
+                           (SELECT 1 FROM progress p WHERE p.user=l.user AND p.document=l.document))''',
+            (user, user)).fetchone()[0]
 
     def document_position(self, user, document):
         return progress_dict(self.conn.execute('SELECT * FROM progress WHERE user=? AND document=?',
@@ -53,12 +90,16 @@ class Records:
              push['device_id'], timestamp, metadata))
 
     def append_history(self, user, push, timestamp):
-        self.conn.execute(
+        self.append_history_rows([(user, push, timestamp)])
+
+    def append_history_rows(self, rows):
+        """(user, push, timestamp) each, in order, into the push history."""
+        self.conn.executemany(
             '''INSERT INTO push_history (user, document, percentage, progress, device,
                                          device_id, timestamp)
                VALUES (?, ?, ?, ?, ?, ?, ?)''',
-            (user, push['document'], push['percentage'], push['progress'], push['device'],
-             push['device_id'], timestamp))
+            [(user, push['document'], push['percentage'], push['progress'], push['device'],
+              push['device_id'], timestamp) for user, push, timestamp in rows])
 
     def prune_history(self, user, device_id, now, limits=Limits()):
         """Keep the newest pushes of a device and of a user within the limits, none older than

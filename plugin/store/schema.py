@@ -189,5 +189,23 @@ MIGRATIONS = (
     CREATE INDEX statistics_by_book ON statistics (user, library_uuid, book_id);
     CREATE INDEX statistics_by_md5 ON statistics (md5);
     ''',
+    # 7: pushes acknowledged but not yet applied to the tables above (the push log): a push is
+    # durable as one row here; the sync service applies the log in order, in batches
+    '''
+    CREATE TABLE push_log (
+        id INTEGER PRIMARY KEY,
+        user TEXT NOT NULL,
+        document TEXT NOT NULL,
+        percentage REAL NOT NULL,
+        progress TEXT NOT NULL,
+        device TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        timestamp INTEGER NOT NULL,
+        metadata TEXT,
+        library_uuid TEXT,
+        book_id INTEGER,
+        format TEXT
+    );
+    ''',
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,8 +17,8 @@ B = BookFormat(Book(LIB, 2), 'EPUB')
 
 class World(SyncWorld):
 
-    def __init__(self, store, libraries=None):
-        super().__init__(store, libraries or Libraries(LIB))
+    def __init__(self, store, libraries=None, logged=False):
+        super().__init__(store, libraries or Libraries(LIB), logged=logged)
 
     def push(self, user, doc, pct, at, device_id='K'):
         self.clock.now = at
@@ -253,8 +253,8 @@ def test_an_unlinked_document_never_asks_another_reader(world):
 
 # -- the pull's answer kept in memory ----------------------------------------------------------
 
-def linked_world(store, libraries=None):
-    w = World(store, libraries)
+def linked_world(store, libraries=None, logged=False):
+    w = World(store, libraries, logged)
     store.record_digests([('d1', 'served', A, 'alice', None)])
     w.push('alice', 'd1', 0.3, 1000)
     return w
@@ -299,14 +299,18 @@ def test_without_a_visibility_token_nothing_is_kept(store):
 
 
 def test_a_push_keeps_what_it_wrote_so_the_next_pull_and_push_read_nothing(store):
-    w = linked_world(store)
+    w = linked_world(store, logged=True)  # as in a server: the push log is applied in the background
+    w.projections.drain()
     w.sync.pull('alice', 'd1')
     w.push('alice', 'd1', 0.4, 1500)
+    reads = store.sync_rows
     store.sync_rows = lambda *a: pytest.fail('read the sidecar')
     answer = w.sync.pull('alice', 'd1')
     assert (answer['percentage'], answer['timestamp'], answer['document']) == (0.4, 1500, 'd1')
     w.push('alice', 'd1', 0.5, 1600)
     assert w.sync.pull('alice', 'd1')['percentage'] == 0.5
+    store.sync_rows = reads
+    w.projections.drain()  # the background writer applies the log
     assert store.reading_state('alice', A.book)['percentage'] == 0.5
 
 
