@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,24 @@ def calibre_version():
     return out.strip()
 
 
+def settled(path, timeout=10):
+    """A connection to the sidecar at path once a running server has applied its push log (a
+    push is acknowledged as one logged row and applied in the background a moment later)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        conn = sqlite3.connect(path)
+        try:
+            left = conn.execute('SELECT COUNT(*) FROM push_log').fetchone()[0]
+        except sqlite3.OperationalError:  # an older or a new, empty sidecar
+            left = 0
+        if left == 0:
+            return conn
+        conn.close()
+        if time.monotonic() > deadline:
+            raise AssertionError(f'{left} pushes still logged after {timeout} s')
+        time.sleep(0.02)
+
+
 class CalibreHome:
     """A config folder with BookBoss installed, a user database and one or more libraries."""
 
@@ -57,6 +76,10 @@ class CalibreHome:
     @property
     def sidecar(self):
         return os.path.join(self.config, 'plugins', 'BookBoss', 'bookboss.sqlite')
+
+    def settled_sidecar(self):
+        """The sidecar, once the server has applied every push it acknowledged (settled())."""
+        return settled(self.sidecar)
 
     def run(self, *cmd, check=True, input=None):
         result = subprocess.run(cmd, env=self.env, capture_output=True, text=True, input=input)

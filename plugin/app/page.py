@@ -104,6 +104,7 @@ class SetupPage:
                     devices=[], recent=[], unmatched=[], results=[], stats={}, columns=[], csrf='',
                     page=1, pages=1, unmatched_total=0, statistics=[], statistics_totals={}, uploads=[])
         if user and data['auth_enabled']:
+            self.sync.settle()  # every push acknowledged so far is shown
             data.update(self.user_data(user, query, selected, page))
         return bottle.HTTPResponse(self.template.render(**data).encode('utf-8'), 200, HTML)
 

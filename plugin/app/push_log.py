@@ -7,7 +7,8 @@ push is a history row; the last push of a document is its position (its metadata
 given); the last push of a book format is that format's position; the book's reading state
 moves push by push by the rules (core.reading_state); a push matched to a book format its
 document is not linked to binds the document (its retained pushes replayed, as a link always
-does). Rows are read and written once per batch, not once per push.
+does); a push logged unmatched reaches the book its document was linked to since (a download
+made the link meanwhile). Rows are read and written once per batch, not once per push.
 """
 
 from ..core.reading_state import apply_push
@@ -43,11 +44,13 @@ class LoggedBatch:
         self.documents[(user, document)] = (push, timestamp)
         if self.prune_due(user):
             self.prunes[(user, push['device_id'])] = timestamp
-        if fmt is None:
-            return
         linked = self.links.get((user, document), _UNKNOWN)
         if linked is _UNKNOWN:
-            linked = self.tx.linked(user, document)
+            linked = self.links[(user, document)] = self.tx.linked(user, document)
+        if fmt is None:  # unmatched when it was logged; linked since (a download's late binding)
+            fmt = linked
+            if fmt is None:
+                return
         if linked != fmt:
             self.flush()  # the bind replays what is written so far, this push included
             self.bind(self.tx, user, document, fmt, timestamp, status)

@@ -177,7 +177,7 @@ class Sync:
             seen = self._visibility_token(user, kept[1])
             if seen is not None and seen == kept[2]:
                 return kept[1], kept[4], kept[3], True, seen
-        if settle and self._settle():
+        if settle and self.settle():
             token = self.store.change_token()
         linked, own, linked_position = self.store.sync_rows(user, document)
         seen = self._visibility_token(user, linked) if linked is not None else None
@@ -186,10 +186,12 @@ class Sync:
             return linked, own, linked_position, True, seen
         return linked, own, linked_position, False, seen
 
-    def _settle(self):
-        """Apply the push log now when it holds anything (pushes a server acknowledged but had
-        not applied yet, or left when it stopped); whether it did."""
-        return self.store.has_logged_pushes() and self.apply_logged()
+    def settle(self):
+        """In a server (a background writer applies the push log): apply the log now when it
+        holds anything, so what is read next shows every acknowledged push (the page; a pull).
+        Elsewhere pushes are applied at once, and what a stopped server left logged waits for
+        the next server to start (only a server queues every projection); whether it applied."""
+        return self.writer is not None and self.store.has_logged_pushes() and self.apply_logged()
 
     def _visible(self, user, fmt):
         try:
@@ -225,7 +227,7 @@ class Sync:
     def link(self, user, document, fmt):
         """Link the user's document to a book format (the page's form, a pull, late binding).
         True when the link is new; the document's pushes are then replayed into the book."""
-        self._settle()
+        self.settle()
         if not self._bind(user, document, fmt):
             return False
         self.store.reread_statistics([document], STATISTICS_FILE)
@@ -239,7 +241,7 @@ class Sync:
 
     def unlink(self, document):
         """Remove the administrator's links and every user's binding of a document."""
-        self._settle()
+        self.settle()
         return {'manual_links_removed': self.store.remove_digests(document, 'manual'),
                 'bindings_removed': self.store.unlink_document(document)}
 
@@ -256,7 +258,6 @@ class Sync:
         digests: link every stored document they name. (In a server the projections run in the
         background: a download hook runs while calibre holds the library.) Statistics uploads
         with figures for them are read again."""
-        self._settle()
         bound = self.store.reread_statistics(digests, STATISTICS_FILE) > 0
         if self.matcher is None:
             return

@@ -119,8 +119,10 @@ class BookRecords:
         if not documents:
             return []
         marks = ','.join('?' * len(documents))
-        sql = f'SELECT user, document FROM progress WHERE document IN ({marks}) ORDER BY user, document'
-        return self._read(lambda c: [(r['user'], r['document']) for r in c.execute(sql, documents)])
+        sql = f'''SELECT user, document FROM progress WHERE document IN ({marks})
+                  UNION SELECT user, document FROM push_log WHERE document IN ({marks})
+                  ORDER BY user, document'''
+        return self._read(lambda c: [(r['user'], r['document']) for r in c.execute(sql, documents + documents)])
 
     def unmatched(self, user=None, limit=-1, offset=0):
         """Documents not linked to a book, most recently seen first."""

@@ -3,7 +3,6 @@ calibre-server with authentication on. Screenshots go to test-output/."""
 
 import base64
 import os
-import sqlite3
 import tempfile
 
 import pytest
@@ -107,7 +106,7 @@ def test_the_link_form_links_a_document_for_this_user(server, home, alice_browse
     alice_browser.find_element(By.CSS_SELECTOR, 'form.link-form button').click()
     assert 'Linked' in alice_browser.find_element(By.ID, 'message').text
     assert LOST not in alice_browser.find_element(By.ID, 'unmatched').text
-    with sqlite3.connect(home.sidecar) as c:
+    with home.settled_sidecar() as c:
         assert c.execute('SELECT user, book_id FROM document_links WHERE document=?', (LOST,)).fetchall() == [('alice', 1)]
 
 
@@ -118,7 +117,7 @@ def test_a_cross_site_post_is_refused(server, home, alice_browser):
             '<script>document.getElementById("f").submit()</script>') % (page(server), BOBS)
     alice_browser.get(evil)
     assert 'Cross-site request refused' in alice_browser.find_element(By.TAG_NAME, 'body').text
-    with sqlite3.connect(home.sidecar) as c:
+    with home.settled_sidecar() as c:
         assert c.execute('SELECT COUNT(*) FROM document_links WHERE document=?', (BOBS,)).fetchone() == (0,)
 
 

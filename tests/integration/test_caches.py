@@ -39,7 +39,7 @@ def calibredb(server, *args):
 
 
 def link_of(home, user, document):
-    with sqlite3.connect(home.sidecar) as c:
+    with home.settled_sidecar() as c:
         row = c.execute('SELECT book_id FROM document_links WHERE user=? AND document=?', (user, document)).fetchone()
     return row[0] if row else None
 

@@ -50,10 +50,9 @@ def values(server, book_id, *fields):
 
 
 def wait_for_the_column_writer(home, seconds=5):
-    import sqlite3
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        with sqlite3.connect(home.sidecar) as c:
+        with home.settled_sidecar() as c:
             if not c.execute('SELECT COUNT(*) FROM pending_writes WHERE attempts=0').fetchone()[0]:
                 return
         time.sleep(0.05)
@@ -141,8 +140,7 @@ def test_a_user_without_a_set_syncs_and_keeps_state_in_the_sidecar(server, home)
     kobo, doc = document_for(server, 'dave', 3)
     kobo.push(doc, 0.5)
     assert kobo.pull(doc)['percentage'] == 0.5
-    import sqlite3
-    with sqlite3.connect(home.sidecar) as c:
+    with home.settled_sidecar() as c:
         assert c.execute("SELECT status FROM reading_state WHERE user='dave'").fetchone()[0] == 'Reading'
 
 

@@ -55,8 +55,7 @@ def test_a_book_sent_through_the_device_layer_is_linked_after_a_push(home):
         phone = Device(srv, 'sam', 'pw', 'Android phone')
         phone.push(result['digest'], 0.3)
         phone.push(md5_text('Ada Reader - Alice.epub'), 0.4)
-        import sqlite3
-        with sqlite3.connect(home.sidecar) as c:
+        with home.settled_sidecar() as c:
             links = dict(c.execute('SELECT document, book_id FROM document_links WHERE user=?', ('sam',)))
         assert links == {result['digest']: 1, md5_text('Ada Reader - Alice.epub'): 1}
     finally:

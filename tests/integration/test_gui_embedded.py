@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from harness import ask_gui, probed_gui
+from harness import ask_gui, probed_gui, settled
 from koreader_client import Device, md5_text as md5_name, partial_md5
 
 
@@ -111,12 +111,11 @@ def test_a_book_sent_to_a_folder_device_is_recognised_after_a_push(gui, home):
         document = partial_md5(f.read())  # what KOReader computes on the device
     kobo = Device(gui, 'gina', 'pw', 'Kobo over USB')
     kobo.push(document, 0.5)
-    import sqlite3
-    with sqlite3.connect(os.path.join(home.config, 'plugins', 'BookBoss', 'bookboss.sqlite')) as c:
+    with settled(os.path.join(home.config, 'plugins', 'BookBoss', 'bookboss.sqlite')) as c:
         link = c.execute('SELECT book_id, format FROM document_links WHERE document=?', (document,)).fetchone()
         kinds = {r[0] for r in c.execute('SELECT kind FROM digests WHERE digest=?', (document,))}
     assert link == (2, 'EPUB') and kinds == {'device'}
     by_name = md5_name(os.path.basename(sent[0]))
     kobo.push(by_name, 0.6)  # KOReader's "filename" checksum of the file as it landed
-    with sqlite3.connect(os.path.join(home.config, 'plugins', 'BookBoss', 'bookboss.sqlite')) as c:
+    with settled(os.path.join(home.config, 'plugins', 'BookBoss', 'bookboss.sqlite')) as c:
         assert c.execute('SELECT book_id FROM document_links WHERE document=?', (by_name,)).fetchone() == (2,)

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from harness import CalibreServer
+from harness import CalibreServer, settled
 from koreader_client import Device, basic, md5_text
 
 BOOKS = [('Visible Book', 'Ann Author', 4), ('Hidden Book', 'Bo Writer', 4)]
@@ -90,7 +90,7 @@ def test_growth_per_user_is_bounded_whatever_device_ids_the_client_invents(serve
     for i in range(1, LIMITS['documents_per_user']):
         assert kosync(server, 'GET', f'/syncs/progress/flood{i:04d}', 'alice', 'pw')[1]['percentage'] == 0.5
     assert kosync(server, 'GET', '/syncs/progress/flood-one-too-many', 'alice', 'pw')[1] == {}
-    with sqlite3.connect(sidecar) as c:
+    with settled(sidecar) as c:
         history = c.execute("SELECT COUNT(*) FROM push_history WHERE user='alice'").fetchone()[0]
     assert history <= LIMITS['history_per_user']
 
@@ -151,7 +151,7 @@ def post_link(server, origin, token, host=None):
 
 
 def library_uuid(server):
-    with sqlite3.connect(server.home.env['BOOKBOSS_SIDECAR']) as c:
+    with settled(server.home.env['BOOKBOSS_SIDECAR']) as c:
         return c.execute('SELECT uuid FROM libraries').fetchone()[0]
 
 
@@ -171,7 +171,7 @@ def test_a_malformed_host_or_origin_is_a_400_with_no_traceback(server, bad):
 def test_a_link_from_another_origin_is_refused(server, home, origin):
     status, _, _ = post_link(server, origin.format(port=server.port), page_token(server))
     assert status == 403
-    with sqlite3.connect(home.env['BOOKBOSS_SIDECAR']) as c:
+    with settled(home.env['BOOKBOSS_SIDECAR']) as c:
         assert c.execute("SELECT COUNT(*) FROM document_links WHERE document='flood0002'").fetchone()[0] == 0
 
 

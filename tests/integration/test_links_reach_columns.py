@@ -6,7 +6,6 @@ calibre-server."""
 
 import json
 import re
-import sqlite3
 import time
 from datetime import datetime
 from urllib.parse import urlencode
@@ -54,7 +53,7 @@ def columns_of(server, book_id, wait_for=None):
 
 
 def finished_in_sidecar(home, book_id):
-    with sqlite3.connect(home.sidecar) as c:
+    with home.settled_sidecar() as c:
         return c.execute("SELECT status, finished FROM reading_state WHERE user='alice' AND book_id=?",
                          (book_id,)).fetchone()
 
@@ -108,5 +107,5 @@ def test_a_link_made_by_a_download_shows_read_with_the_finish_date_of_the_push(s
 
 
 def library_uuid(home):
-    with sqlite3.connect(home.sidecar) as c:
+    with home.settled_sidecar() as c:
         return c.execute('SELECT uuid FROM libraries').fetchone()[0]

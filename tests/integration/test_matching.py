@@ -31,7 +31,7 @@ def server(home):
 
 
 def sidecar(home):
-    conn = sqlite3.connect(home.sidecar)
+    conn = home.settled_sidecar()
     conn.row_factory = sqlite3.Row
     return conn
 
