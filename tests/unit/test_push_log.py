@@ -33,12 +33,12 @@ def logged(store):
 PUSHES = [  # (user, document, percentage, time, device_id, metadata)
     ('alice', 'd1', 0.1, 100, 'K', {'title': 'One'}),
     ('alice', 'd1', 0.4, 110, 'K', None),
-    ('alice', 'loose', 0.2, 120, 'P', {'title': 'Nowhere'}),  # never matched: its metadata stays
     ('alice', 'd2', 0.6, 130, 'P', None),  # another download of the same book
     ('alice', 'd1', 1.0, 140, 'K', None),
     ('bob', 'd1', 0.3, 150, 'B', None),
     ('alice', 'd2', 0.7, 160, 'P', None),
-    ('alice', 'loose', 0.3, 170, 'P', None),
+    ('alice', 'loose', 0.2, 170, 'P', {'title': 'Nowhere'}),  # never matched: its metadata stays
+    ('alice', 'loose', 0.3, 180, 'P', None),
 ]
 
 
