@@ -56,6 +56,17 @@ class Projection(Protocol):
         it cannot write now: the change is queued and retried by the background writer."""
 
 
+class BackgroundWriter(Protocol):
+    """The thread that runs Projections.drain soon after it is woken (host/background.py): in a
+    server it also applies the push log, the first step of every run."""
+
+    def start(self) -> None:
+        """Start the thread (once); it runs every few seconds even when nobody wakes it."""
+
+    def wake(self) -> None:
+        """Run soon (a burst of wake-ups is served by one run)."""
+
+
 class ReadingStatusSource(Protocol):
     """Where the user may have changed a book's status by hand (the owner's status column)."""
 

@@ -5,6 +5,8 @@ recorded by a download, the device hook or the index: each is one method here. T
 keeps, the core rules decide (reading-state transitions fire only on KOReader pushes; a
 document linked later replays its earlier acknowledged pushes), and after the sidecar
 transaction commits, every registered projection (calibre's columns, ...) gets the change.
+A KOReader push is acknowledged as one row of the push log and applied from there, in
+batches (app.push_log): in a server by the background writer, elsewhere at once.
 """
 
 import hashlib
@@ -38,8 +40,8 @@ class Sync:
         (the command line: documents then bind at the user's next sync); projections:
         app.projections.Projections or None; status: a ReadingStatusSource or None; limits:
         core.limits.Limits; reader: a ReaderPositionSource (calibre's web reader) or None;
-        writer: the projections' background writer (a Waker), which then also applies the push
-        log (as the first step of every run); None: each push is applied at once."""
+        writer: the projections' BackgroundWriter (app.ports), which then also applies the push
+        log (the first step of every run); None: each push is applied at once."""
         self.store, self.matcher, self.projections, self.reader = store, matcher, projections, reader
         self.writer = writer if projections is not None else None
         self.status, self.log, self.clock, self.limits = status, log, clock, limits
