@@ -24,6 +24,7 @@ class LoggedBatch:
         writes; prune_due(user): whether this push prunes the user's history."""
         self.tx, self.bind, self.queue, self.prune_due, self.limits = tx, bind, queue, prune_due, limits
         self.links = {}  # (user, document) -> the BookFormat it is linked to (None: none)
+        self.reached_books = False  # whether a push reached a book (projections queued)
         self._clear()
 
     def _clear(self):
@@ -78,6 +79,7 @@ class LoggedBatch:
             tx.save_book_position(user, fmt, position)
         for (user, book), timestamp in self.queued.items():
             self.queue(tx, user, book, timestamp)
+            self.reached_books = True
         self._clear()
 
 

@@ -100,24 +100,22 @@ class Sync:
                 if fmt is not None and self.status is not None and (user, fmt.book) not in statuses:
                     statuses[(user, fmt.book)] = self.status.current_status(user, fmt.book)
             try:
-                rows = self._apply_logged(pending[0][0], pending[-1][0], statuses)
+                rows, reached = self._apply_logged(pending[0][0], pending[-1][0], statuses)
             except StoreError:
                 raise
             except Exception:
                 self.log('BookBoss: could not apply logged pushes together; one by one:\n' + traceback.format_exc())
-                rows = self._apply_one_by_one(pending, statuses)
-                if len(rows) < len(pending):
-                    break
-            applied = applied or bool(rows)
-            queued = queued or any(row[4] is not None for row in rows)
-            if len(pending) < LOG_BATCH:
+                rows, reached = self._apply_one_by_one(pending, statuses)
+            applied, queued = applied or bool(rows), queued or reached
+            if len(pending) < LOG_BATCH or len(rows) < len(pending):  # all done, or some kept for later
                 break
         if queued:
             self._queued()
         return applied
 
     def _apply_logged(self, first, last, statuses):
-        """The logged pushes from first to last (ids) still logged, applied in one transaction."""
+        """The logged pushes from first to last (ids) still logged, applied in one transaction:
+        (those rows, whether a push reached a book)."""
         with self.store.transaction() as tx:
             rows = [row for row in tx.logged_pushes(LOG_BATCH) if first <= row[0] <= last]
             batch = LoggedBatch(tx, _bind, self._queue, self._prune_due, self.limits)
@@ -125,19 +123,20 @@ class Sync:
                 batch.add(user, push, timestamp, fmt, statuses.get((user, fmt.book)) if fmt is not None else None)
             batch.flush()
             tx.forget_logged([row[0] for row in rows])
-        return rows
+        return rows, batch.reached_books
 
     def _apply_one_by_one(self, pending, statuses):
-        done = []
+        done, reached = [], False
         for row in pending:
             try:
-                done += self._apply_logged(row[0], row[0], statuses)
+                rows, reached_now = self._apply_logged(row[0], row[0], statuses)
+                done, reached = done + rows, reached or reached_now
             except StoreError:
                 raise
             except Exception:
                 self.log(f'BookBoss: could not apply a logged push of {row[1]} (kept, retried):\n'
                          + traceback.format_exc())
-        return done
+        return done, reached
 
     def _prune_due(self, user):
         """History is pruned once every PRUNE_EVERY pushes of a user (the first one in this

@@ -134,3 +134,16 @@ def test_a_new_document_only_in_the_log_counts_toward_the_document_limit(store):
     with pytest.raises(Exception, match='2003|documents'):
         w.sync.push('alice', push('c', 0.1))
     assert logged(store) == 3
+
+
+def test_a_logged_push_that_reaches_a_book_linked_meanwhile_queues_and_wakes_the_projections(store):
+    w = World(store, logged=True)
+    w.clock.now = 800
+    w.sync.push('alice', push('side', 0.4, '/p40', 'Kobo', 'K'))  # unknown when logged
+    with store.transaction() as tx:  # linked meanwhile by another program (the command line)
+        tx.save_link('alice', 'side', A, 790)
+    woken = w.background.woken
+    w.sync.pull('alice', 'side')  # applies the log first
+    assert [(r['projection'], r['user'], r['book']) for r in store.pending_writes()] == [('recording', 'alice', A.book)]
+    assert w.background.woken == woken + 1
+    assert store.reading_state('alice', A.book)['percentage'] == 0.4
