@@ -71,6 +71,10 @@ def test_kill_9_during_a_push_storm_loses_no_acknowledged_push(home, library):
         for doc, pct in acked.items():
             got = Device(server, 'kim', 'pw').pull(doc)['percentage']
             assert got in (pct, sent[doc]), doc  # the acknowledged one, or the one in flight at the kill
+        with home.settled_sidecar() as c:  # what the killed server had only logged is applied now
+            for doc, pct in acked.items():
+                row = c.execute("SELECT percentage FROM progress WHERE user='kim' AND document=?", (doc,)).fetchone()
+                assert row is not None and row[0] in (pct, sent[doc]), doc
     finally:
         server.stop()
 
