@@ -66,14 +66,14 @@ class Sync:
         linked, own, _, visible, seen = self._known(user, document)
         fmt = linked if visible else self._match(user, document, push['metadata'], linked)
 
-        def work(tx):
+        def check(tx):
             if own is None and tx.is_new_document(user, document) \
                     and tx.document_count(user) >= self.limits.documents_per_user:
                 raise invalid(self.limits.document_cap_message())
-            tx.log_push(user, push, timestamp, fmt)
         # acknowledged only once the commit that holds it is on disk; what it wrote may be kept only
         # when no later push of the batch wrote the same book format's position (the key)
-        _, committed = self.store.grouped(work, with_token=True, key=(user, fmt))
+        _, committed = self.store.grouped(lambda tx: tx.log_push(user, push, timestamp, fmt), with_token=True,
+                                          key=(user, fmt), check=check)
         if fmt is not None and fmt == linked and committed is not None and seen is not None:
             position = {'percentage': float(push['percentage']), 'progress': push['progress'],
                         'device': push['device'], 'device_id': push['device_id'], 'timestamp': timestamp,

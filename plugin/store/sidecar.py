@@ -134,16 +134,18 @@ class Store(DigestRecords, BookRecords, UploadRecords):
             except sqlite3.Error as e:
                 raise StoreError(f'{self.path}: {e}') from e
 
-    def grouped(self, work, with_token=False, key=None):
+    def grouped(self, work, with_token=False, key=None, check=None):
         """Run work(tx) in a transaction shared with the callers that arrive meanwhile (group
-        commit): one caller at a time leads, taking every queued work into one transaction
-        (each in a SAVEPOINT of its own when there are several: an exception rolls back that
-        work alone and is raised to its caller) and committing once; the others wait on a
-        condition and are all woken by the commit. Returns work's result only after the
-        commit that contains it is on disk; with_token, (result, the change token right after
-        that commit when no other commit followed it and no later work of the batch had the same
-        key, else None): what work wrote may be kept under that token."""
-        item = _Grouped(work, key)
+        commit): one caller at a time leads, taking every queued work into one transaction and
+        committing once; the others wait on a condition and are all woken by the commit.
+        check(tx), when given, runs first and may raise to refuse its work (nothing of it is
+        written; the exception is raised to its caller alone); an exception from work itself
+        fails the whole batch, nothing of it committed (no savepoints: a batch costs one
+        statement per work). Returns work's result only after the commit that contains it is on
+        disk; with_token, (result, the change token right after that commit when no other commit
+        followed it and no later work of the batch had the same key, else None): what work
+        wrote may be kept under that token."""
+        item = _Grouped(work, key, check)
         with self.queue_ready:
             self.queue.append(item)
             while self.leading and not item.done:
@@ -171,19 +173,16 @@ class Store(DigestRecords, BookRecords, UploadRecords):
             with self.transaction() as tx:
                 if watch is not None:  # the write lock is held: no commit can come between
                     before = watch.token()
-                if len(batch) == 1:  # alone: the transaction itself is the work's savepoint
-                    batch[0].result = batch[0].work(tx)
-                    return
                 for item in batch:
-                    tx.conn.execute('SAVEPOINT work')
-                    try:
-                        item.result = item.work(tx)
-                    except sqlite3.Error:
-                        raise  # the connection itself failed: the whole batch fails
-                    except Exception as e:
-                        tx.conn.execute('ROLLBACK TO work')
-                        item.error = e
-                    tx.conn.execute('RELEASE work')
+                    if item.check is not None:
+                        try:
+                            item.check(tx)
+                        except sqlite3.Error:
+                            raise  # the connection itself failed: the whole batch fails
+                        except Exception as e:  # refused before it wrote anything
+                            item.error = e
+                            continue
+                    item.result = item.work(tx)  # any exception: the whole batch fails
         except StoreError as e:
             for item in batch:
                 item.error, item.result = e, None
@@ -273,10 +272,11 @@ class Store(DigestRecords, BookRecords, UploadRecords):
 
 
 class _Grouped:
-    __slots__ = ('work', 'key', 'result', 'error', 'done', 'token')
+    __slots__ = ('work', 'key', 'check', 'result', 'error', 'done', 'token')
 
-    def __init__(self, work, key=None):
-        self.work, self.key, self.result, self.error, self.done, self.token = work, key, None, None, False, None
+    def __init__(self, work, key=None, check=None):
+        self.work, self.key, self.check = work, key, check
+        self.result, self.error, self.done, self.token = None, None, False, None
 
 
 def _prepare_private_file(path):

@@ -158,21 +158,22 @@ def test_a_full_disk_is_a_store_error_and_keeps_earlier_data(tmp_path):
     assert os.path.exists(path)
 
 
-def test_grouped_works_share_a_commit_and_a_failing_one_rolls_back_alone(store):
+def test_grouped_works_share_a_commit_and_one_refused_by_its_check_fails_alone(store):
     import threading
     results, errors = [], []
     gate = threading.Barrier(8)
 
     def worker(n):
-        def work(tx):
+        def check(tx):
             if n == 3:
-                tx.record_push('alice', push(document='doomed'), 1)
                 raise ValueError('refused')
-            tx.record_push('alice', push(document=f'd{n}'), 1)
+
+        def work(tx):
+            tx.record_push('alice', push(document=f'd{n}' if n != 3 else 'doomed'), 1)
             return n
         gate.wait()
         try:
-            results.append(store.grouped(work))
+            results.append(store.grouped(work, check=check))
         except ValueError as e:
             errors.append(str(e))
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
@@ -183,6 +184,42 @@ def test_grouped_works_share_a_commit_and_a_failing_one_rolls_back_alone(store):
     assert sorted(results) == [0, 1, 2, 4, 5, 6, 7] and errors == ['refused']
     stored = [d for d in [f'd{n}' for n in range(8)] + ['doomed'] if store.get_progress('alice', d)]
     assert stored == [f'd{n}' for n in (0, 1, 2, 4, 5, 6, 7)]
+
+
+def test_a_grouped_work_that_raises_after_writing_fails_its_whole_batch(store):
+    import threading
+    import time
+    store.record_library('lib', 'Library')  # the sidecar exists
+    outcomes = {}
+
+    def work(n):
+        def write(tx):
+            tx.record_push('alice', push(document=f'd{n}'), 1)
+            if n == 1:
+                raise ValueError('broken after writing')
+        return write
+
+    with store.queue_ready:
+        store.leading = True  # as if a batch were being committed: the works below queue for the next one
+    workers = []
+    for n in range(3):
+        def run(n=n):
+            try:
+                outcomes[n] = store.grouped(work(n))
+            except Exception as e:
+                outcomes[n] = type(e).__name__
+        workers.append(threading.Thread(target=run))
+        workers[-1].start()
+        deadline = time.monotonic() + 10
+        while len(store.queue) < n + 1 and time.monotonic() < deadline:
+            time.sleep(0.001)
+    with store.queue_ready:
+        store.leading = False
+        store.queue_ready.notify_all()
+    for w in workers:
+        w.join(10)
+    assert outcomes == {0: 'ValueError', 1: 'ValueError', 2: 'ValueError'}
+    assert store.user_counts('alice')['documents'] == 0  # nothing of the batch was committed
 
 
 def test_a_grouped_work_that_breaks_the_transaction_fails_its_whole_batch_with_a_store_error(store):
