@@ -24,10 +24,12 @@ class GuiServices:
     def book_report(self, book_id):
         """What BookBoss knows of one book: per user reading state, latest device and linked
         KOReader documents; the digests recorded for its formats."""
+        self.sync.settle()  # every push the content server in this process acknowledged
         return self.store.book_report(Book(self.db.library_id, book_id))
 
     def unmatched(self):
         """Documents KOReader synced that no library book is linked to, newest first."""
+        self.sync.settle()
         return [{'user': r['user'], 'document': r['document'], 'device': r['device'],
                  'last_seen': r['last_seen'], 'title': (r['metadata'] or {}).get('title') or '',
                  'authors': (r['metadata'] or {}).get('authors') or ''}
