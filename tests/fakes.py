@@ -120,11 +120,13 @@ class SyncWorld:
     thread would run. logged: pushes stay in the push log until that drain, as in a server
     (else each push is applied at once, as on the command line)."""
 
-    def __init__(self, store, libraries, projection='recording', limits=Limits(), clock=None, logged=False):
+    def __init__(self, store, libraries, projection='recording', limits=Limits(), clock=None, logged=False,
+                 write_every=0.0, monotonic=None):
         self.store, self.clock = store, clock or Clock()
         self.projection = RecordingProjection(projection)
         self.background = Background()
-        self.projections = Projections(store, quiet, self.background)
+        self.projections = Projections(store, quiet, self.background, write_every=write_every,
+                                       **({'clock': monotonic} if monotonic else {}))
         self.projections.register(self.projection)
         self.sync = Sync(store, Matcher(store, libraries), self.projections, log=quiet, clock=self.clock,
                          limits=limits, writer=self.background if logged else None)

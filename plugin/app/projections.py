@@ -8,14 +8,20 @@ write that fails stays queued under its projection's name and is retried; a writ
 again while it was being applied is applied again.
 """
 
+import time
 import traceback
 
 
 class Projections:
 
-    def __init__(self, store, log, background=None):
+    def __init__(self, store, log, background=None, write_every=0.0, clock=time.monotonic):
+        """write_every: seconds between two rounds of writes at the most (a server: calibre's
+        library is written at most once a second for a book pushed all the time); a drain
+        that comes sooner runs the steps only and returns how long the queued writes wait."""
         self.store, self.log = store, log
         self.background = background  # .start() and .wake(): runs drain() (host/background.py)
+        self.write_every, self.clock = write_every, clock
+        self.last_round = None
         self.registered = {}
         self.steps = []  # work that turns a change into queued writes first (reading uploads)
 
@@ -55,14 +61,23 @@ class Projections:
 
     def drain(self):
         """Apply the queued writes of the projections registered here; failures stay queued.
-        Writes queued for a projection this process does not have wait for one that does."""
+        Writes queued for a projection this process does not have wait for one that does.
+        Returns None, or the seconds until queued writes are due (write_every)."""
         for step in self.steps:
             try:
                 step()
             except Exception:
                 self.log('BookBoss: could not prepare the projections:\n' + traceback.format_exc())
+        rows = self.store.pending_writes()
+        if not rows:
+            return None
+        now = self.clock()
+        if self.last_round is not None and now - self.last_round < self.write_every:
+            fresh = any(row['attempts'] == 0 for row in rows)  # failed ones wait for the retry cadence
+            return self.write_every - (now - self.last_round) if fresh else None
+        self.last_round = now
         done = []
-        for row in self.store.pending_writes():
+        for row in rows:
             projection = self.registered.get(row['projection'])
             if projection is None:
                 continue

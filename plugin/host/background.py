@@ -1,5 +1,6 @@
 """A daemon thread that runs one piece of work every few seconds, or soon after it is woken
-(after `settle` seconds, so that a burst of wake-ups is served by one run)."""
+(after `settle` seconds, so that a burst of wake-ups is served by one run), or when the work
+itself asks to run again (it returns the seconds until then)."""
 
 import threading
 
@@ -24,11 +25,14 @@ class PeriodicWorker:
         self.wakeup.set()
 
     def _run(self):
+        timeout = self.seconds
         while True:
-            if self.wakeup.wait(self.seconds) and self.settle:
+            if self.wakeup.wait(timeout) and self.settle:
                 threading.Event().wait(self.settle)
             self.wakeup.clear()
             try:
-                self.work()
+                again = self.work()
             except Exception as e:
                 self.log(f'BookBoss: {self.name} failed: {e}')
+                again = None
+            timeout = self.seconds if again is None else min(self.seconds, max(again, 0.0))

@@ -37,7 +37,8 @@ from .network import lan_addresses
 SERVER_BUSY_TIMEOUT = 1.5
 COMMAND_LINE_BUSY_TIMEOUT = 10.0   # an administrator's command may wait for a busy server
 RETRY_SECONDS = 30                 # queued projection writes are retried this often
-SETTLE_SECONDS = 0.05              # pushes within this time are written into calibre together
+SETTLE_SECONDS = 0.05              # pushes within this time are applied (and written) together
+WRITE_EVERY_SECONDS = 1.0          # calibre's library written at most this often for queued writes
 
 _lock = threading.RLock()
 _stores = {}      # sidecar path -> the Store of this process
@@ -78,11 +79,11 @@ def register_projections(projections, store, libraries, users, notify_changes, l
 def projections_for(store, libraries, users, notify_changes, log, auth_enabled=None, background=True):
     """(projections, columns); background: a writer thread applies the queued writes (servers),
     else they are applied at once, on the caller's thread."""
-    projections = Projections(store, log)
+    projections = Projections(store, log, write_every=WRITE_EVERY_SECONDS if background else 0.0)
 
     def drain():
         getattr(users, 'refresh', lambda: None)()  # calibre's users as of this run
-        projections.drain()
+        return projections.drain()
     if background:
         projections.background = PeriodicWorker('BookBossProjections', RETRY_SECONDS, drain, log, SETTLE_SECONDS)
     columns = register_projections(projections, store, libraries, users, notify_changes, log, auth_enabled)

@@ -147,3 +147,50 @@ def test_a_logged_push_that_reaches_a_book_linked_meanwhile_queues_and_wakes_the
     assert [(r['projection'], r['user'], r['book']) for r in store.pending_writes()] == [('recording', 'alice', A.book)]
     assert w.background.woken == woken + 1
     assert store.reading_state('alice', A.book)['percentage'] == 0.4
+
+
+# -- calibre written at most once per round (write_every), the log applied at every run --------
+
+def cadenced_world(store, clock):
+    return World(store, logged=True, write_every=1.0, monotonic=lambda: clock[0])
+
+
+def test_pushes_within_a_write_round_are_applied_at_once_and_written_to_calibre_once(store):
+    clock = [100.0]
+    w = cadenced_world(store, clock)
+    store.record_digests([('d1', 'served', A, 'alice', None)])
+    w.sync.push('alice', push('d1', 0.1, '/p10', 'Kobo', 'K'))
+    assert w.projections.drain() is None and w.projection.applied == [('alice', A.book)]  # first: at once
+    w.sync.push('alice', push('d1', 0.2, '/p20', 'Kobo', 'K'))
+    clock[0] = 100.4
+    assert w.projections.drain() == pytest.approx(0.6)  # due in 0.6 s: the worker runs again then
+    assert store.book_position('alice', A)['percentage'] == 0.2  # the log was applied all the same
+    assert w.projection.applied == [('alice', A.book)]
+    clock[0] = 101.0
+    assert w.projections.drain() is None and w.projection.applied == [('alice', A.book)] * 2
+
+
+def test_a_write_that_failed_waits_for_the_retry_cadence_not_the_next_round(store):
+    clock = [100.0]
+    w = cadenced_world(store, clock)
+    store.record_digests([('d1', 'served', A, 'alice', None)])
+    w.projection.failing = True
+    w.sync.push('alice', push('d1', 0.1, '/p10', 'Kobo', 'K'))
+    assert w.projections.drain() is None  # failed: stays queued
+    clock[0] = 100.5
+    assert w.projections.drain() is None  # only a retry is queued: no sooner run asked for
+
+
+def test_the_background_worker_runs_again_when_its_work_asks():
+    import threading
+    from bookboss.plugin.host.background import PeriodicWorker
+    runs = []
+    done = threading.Event()
+
+    def work():
+        runs.append(1)
+        if len(runs) == 2:
+            done.set()
+        return 0.05 if len(runs) == 1 else None
+    PeriodicWorker('test', 30, work, print).wake()
+    assert done.wait(5) and len(runs) == 2  # the second run came without a wake-up, well before 30 s

@@ -17,8 +17,8 @@ B = BookFormat(Book(LIB, 2), 'EPUB')
 
 class World(SyncWorld):
 
-    def __init__(self, store, libraries=None, logged=False):
-        super().__init__(store, libraries or Libraries(LIB), logged=logged)
+    def __init__(self, store, libraries=None, logged=False, **cadence):
+        super().__init__(store, libraries or Libraries(LIB), logged=logged, **cadence)
 
     def push(self, user, doc, pct, at, device_id='K'):
         self.clock.now = at
