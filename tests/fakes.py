@@ -130,3 +130,24 @@ class SyncWorld:
         self.projections.register(self.projection)
         self.sync = Sync(store, Matcher(store, libraries), self.projections, log=quiet, clock=self.clock,
                          limits=limits, writer=self.background if logged else None)
+
+
+def in_one_batch(store, callers):
+    """Run each caller (one that calls store.grouped) on a thread of its own so that their works
+    queue, in this order, for one group commit; wait for them all."""
+    import threading
+    import time
+    with store.queue_ready:
+        store.leading = True  # as if a batch were being committed: the works queue for the next one
+    threads = []
+    deadline = time.monotonic() + 10
+    for n, caller in enumerate(callers):
+        threads.append(threading.Thread(target=caller))
+        threads[-1].start()
+        while len(store.queue) < n + 1 and time.monotonic() < deadline:
+            time.sleep(0.001)
+    with store.queue_ready:
+        store.leading = False
+        store.queue_ready.notify_all()
+    for t in threads:
+        t.join(10)

@@ -6,7 +6,7 @@ import pytest
 
 from bookboss.plugin.core.limits import Limits
 from bookboss.plugin.store import SCHEMA_VERSION, Store, StoreError
-from fakes import push
+from fakes import in_one_batch, push
 
 
 @pytest.fixture
@@ -187,8 +187,6 @@ def test_grouped_works_share_a_commit_and_one_refused_by_its_check_fails_alone(s
 
 
 def test_a_grouped_work_that_raises_after_writing_fails_its_whole_batch(store):
-    import threading
-    import time
     store.record_library('lib', 'Library')  # the sidecar exists
     outcomes = {}
 
@@ -199,25 +197,12 @@ def test_a_grouped_work_that_raises_after_writing_fails_its_whole_batch(store):
                 raise ValueError('broken after writing')
         return write
 
-    with store.queue_ready:
-        store.leading = True  # as if a batch were being committed: the works below queue for the next one
-    workers = []
-    for n in range(3):
-        def run(n=n):
-            try:
-                outcomes[n] = store.grouped(work(n))
-            except Exception as e:
-                outcomes[n] = type(e).__name__
-        workers.append(threading.Thread(target=run))
-        workers[-1].start()
-        deadline = time.monotonic() + 10
-        while len(store.queue) < n + 1 and time.monotonic() < deadline:
-            time.sleep(0.001)
-    with store.queue_ready:
-        store.leading = False
-        store.queue_ready.notify_all()
-    for w in workers:
-        w.join(10)
+    def run(n):
+        try:
+            outcomes[n] = store.grouped(work(n))
+        except Exception as e:
+            outcomes[n] = type(e).__name__
+    in_one_batch(store, [lambda n=n: run(n) for n in range(3)])
     assert outcomes == {0: 'ValueError', 1: 'ValueError', 2: 'ValueError'}
     assert store.user_counts('alice')['documents'] == 0  # nothing of the batch was committed
 
@@ -242,28 +227,14 @@ def test_the_change_token_moves_with_every_commit_and_is_read_without_pread_too(
 
 
 def test_in_a_group_commit_only_the_last_work_of_a_key_may_keep_what_it_wrote(store):
-    import threading
-    import time
     store.record_library('lib', 'Library')  # the sidecar exists
     results = {}
 
     def work(tx):
         tx.conn.execute("INSERT INTO notices (at, message) VALUES (0, 'a work')")
 
-    with store.queue_ready:
-        store.leading = True  # as if a batch were being committed: the works below queue for the next one
-    workers = [threading.Thread(target=lambda n=n, k=k: results.__setitem__(n, store.grouped(work, True, k)))
-               for n, k in enumerate(['a', 'b', 'a'])]
-    deadline = time.monotonic() + 10
-    for n, w in enumerate(workers):
-        w.start()
-        while len(store.queue) < n + 1 and time.monotonic() < deadline:
-            time.sleep(0.001)
-    with store.queue_ready:
-        store.leading = False
-        store.queue_ready.notify_all()
-    for w in workers:
-        w.join(10)
+    in_one_batch(store, [lambda n=n, k=k: results.__setitem__(n, store.grouped(work, True, k))
+                         for n, k in enumerate(['a', 'b', 'a'])])
     tokens = {n: token for n, (_, token) in results.items()}
     assert tokens[1] is not None and tokens[1] == tokens[2] == store.change_token()
     assert tokens[0] is None  # a later work of the same key wrote after it

@@ -8,7 +8,7 @@ from bookboss.plugin.app.sync import Sync
 from bookboss.plugin.core.books import Book, BookFormat
 from bookboss.plugin.core.digests import name_md5
 from bookboss.plugin.core.text import authors_set, normalise
-from fakes import Libraries, RecordingProjection, SyncWorld, push, quiet
+from fakes import Libraries, RecordingProjection, SyncWorld, in_one_batch, push, quiet
 
 LIB = 'lib-uuid'
 A = BookFormat(Book(LIB, 1), 'EPUB')
@@ -323,26 +323,12 @@ def test_what_a_push_keeps_equals_what_the_sidecar_answers(store):
 
 
 def test_two_documents_of_one_book_committed_together_leave_no_stale_answer_in_memory(store):
-    import threading
-    import time
     w = linked_world(store)
     store.record_digests([('d2', 'served', A, 'alice', None)])
     w.sync.pull('alice', 'd2')  # linked too
     w.sync.pull('alice', 'd1')  # kept in memory
-    with store.queue_ready:
-        store.leading = True  # as if a batch were being committed: the pushes below queue for the next one
-    pushes = [threading.Thread(target=w.sync.push, args=('alice', push(doc, pct, f'p{pct}', 'Kobo', doc)))
-              for doc, pct in (('d1', 0.3), ('d2', 0.7))]
-    deadline = time.monotonic() + 10
-    for n, t in enumerate(pushes):  # d1, then d2
-        t.start()
-        while len(store.queue) < n + 1 and time.monotonic() < deadline:
-            time.sleep(0.001)
-    with store.queue_ready:
-        store.leading = False
-        store.queue_ready.notify_all()  # one of them leads a batch of both
-    for t in pushes:
-        t.join(10)
+    in_one_batch(store, [lambda doc=doc, pct=pct: w.sync.push('alice', push(doc, pct, f'p{pct}', 'Kobo', doc))
+                         for doc, pct in (('d1', 0.3), ('d2', 0.7))])  # d1, then d2, one commit
     answered = w.sync.pull('alice', 'd1')
     w.sync.pulls.clear()
     assert answered == w.sync.pull('alice', 'd1') and answered['percentage'] == 0.7  # the book read further
