@@ -55,7 +55,6 @@ class LoggedBatch:
         if linked != fmt:
             self.flush()  # the bind replays what is written so far, this push included
             self.bind(self.tx, user, document, fmt, timestamp, status)
-            self.links[(user, document)] = fmt
         else:
             key = (user, fmt.book)
             state = self.states[key] if key in self.states else current_state(self.tx.reading_state(user, fmt.book),
