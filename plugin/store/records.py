@@ -25,7 +25,7 @@ class Records:
     def log_push(self, user, push, timestamp, fmt=None):
         """A validated push, durable as one row of the push log until it is applied (with the
         book format it was matched to, or none)."""
-        metadata = json.dumps(push['metadata'], ensure_ascii=False) if push.get('metadata') else None
+        metadata = _metadata_json(push)
         self.conn.execute(
             '''INSERT INTO push_log (user, document, percentage, progress, device, device_id, timestamp,
                                      metadata, library_uuid, book_id, format)
@@ -38,7 +38,7 @@ class Records:
         return [(r['id'], r['user'],
                  {'document': r['document'], 'percentage': r['percentage'], 'progress': r['progress'],
                   'device': r['device'], 'device_id': r['device_id'],
-                  'metadata': json.loads(r['metadata']) if r['metadata'] else None},
+                  'metadata': _metadata(r['metadata'])},
                  r['timestamp'],
                  BookFormat(Book(r['library_uuid'], r['book_id']), r['format']) if r['format'] else None)
                 for r in self.conn.execute('SELECT * FROM push_log ORDER BY id LIMIT ?', (limit,))]
@@ -76,7 +76,7 @@ class Records:
 
     def save_document_position(self, user, push, timestamp):
         """The push as the document's latest position; metadata omitted keeps the stored one."""
-        metadata = json.dumps(push['metadata'], ensure_ascii=False) if push.get('metadata') else None
+        metadata = _metadata_json(push)
         self.conn.execute(
             '''INSERT INTO progress (user, document, percentage, progress, device, device_id,
                                      timestamp, metadata)
@@ -181,9 +181,19 @@ def progress_dict(row):
     if row is None:
         return None
     ans = dict(row)
-    ans['metadata'] = json.loads(ans['metadata']) if ans.get('metadata') else None
+    ans['metadata'] = _metadata(ans.get('metadata'))
     return ans
 
 
 def row_dict(row):
     return dict(row) if row is not None else None
+
+
+def _metadata_json(push):
+    """A push's KOReader metadata as stored (JSON), or None when it gives none."""
+    return json.dumps(push['metadata'], ensure_ascii=False) if push.get('metadata') else None
+
+
+def _metadata(stored):
+    """Stored metadata JSON back as a dict, or None."""
+    return json.loads(stored) if stored else None
